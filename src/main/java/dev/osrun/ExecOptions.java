@@ -1,0 +1,122 @@
+package dev.osrun;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * How to run a guest command: its stdin, extra environment, working directory, timeout and where to stream its
+ * output while it runs. Immutable; each {@code withXxx} returns a changed copy.
+ *
+ * <pre>{@code
+ * vm.exec(List.of("sort"), ExecOptions.defaults().withStdin("b\na\n").withTimeout(Duration.ofSeconds(10)));
+ * }</pre>
+ */
+public final class ExecOptions {
+
+    /** The timeout used when none is given: ten minutes. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(10);
+
+    private static final Consumer<String> IGNORE = s -> { };
+    private static final ExecOptions DEFAULTS =
+            new ExecOptions(new byte[0], Map.of(), null, DEFAULT_TIMEOUT, IGNORE, IGNORE);
+
+    private final byte[] stdin;
+    private final Map<String, String> environment;
+    private final String workingDirectory;
+    private final Duration timeout;
+    private final Consumer<String> stdoutConsumer;
+    private final Consumer<String> stderrConsumer;
+
+    private ExecOptions(byte[] stdin, Map<String, String> environment, String workingDirectory, Duration timeout,
+                        Consumer<String> stdoutConsumer, Consumer<String> stderrConsumer) {
+        this.stdin = stdin;
+        this.environment = environment;
+        this.workingDirectory = workingDirectory;
+        this.timeout = timeout;
+        this.stdoutConsumer = stdoutConsumer;
+        this.stderrConsumer = stderrConsumer;
+    }
+
+    /** Options with empty stdin, no extra environment, the guest's default directory and a ten-minute timeout. */
+    public static ExecOptions defaults() {
+        return DEFAULTS;
+    }
+
+    /** Returns a copy whose command reads these bytes on stdin. */
+    public ExecOptions withStdin(byte[] bytes) {
+        return new ExecOptions(bytes.clone(), environment, workingDirectory, timeout, stdoutConsumer, stderrConsumer);
+    }
+
+    /** Returns a copy whose command reads this text, encoded as UTF-8, on stdin. */
+    public ExecOptions withStdin(String text) {
+        return withStdin(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Returns a copy that adds {@code name=value} to the command's environment. */
+    public ExecOptions withEnv(String name, String value) {
+        if (name.isEmpty() || name.indexOf('=') >= 0) {
+            throw new IllegalArgumentException("An environment variable's name must be non-empty and hold no '=': '" + name + "'");
+        }
+        Map<String, String> env = new LinkedHashMap<>(environment);
+        env.put(name, Objects.requireNonNull(value, "value"));
+        return new ExecOptions(stdin, Map.copyOf(env), workingDirectory, timeout, stdoutConsumer, stderrConsumer);
+    }
+
+    /** Returns a copy whose command starts in this guest directory. */
+    public ExecOptions withWorkingDirectory(String guestDirectory) {
+        return new ExecOptions(stdin, environment, Objects.requireNonNull(guestDirectory), timeout, stdoutConsumer, stderrConsumer);
+    }
+
+    /** Returns a copy with this timeout; when it expires the command's process tree is killed in the guest. */
+    public ExecOptions withTimeout(Duration timeout) {
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("The timeout must be positive, was " + timeout);
+        }
+        return new ExecOptions(stdin, environment, workingDirectory, timeout, stdoutConsumer, stderrConsumer);
+    }
+
+    /** Returns a copy that hands stdout to {@code consumer} in pieces as the command writes it. */
+    public ExecOptions withStdoutConsumer(Consumer<String> consumer) {
+        return new ExecOptions(stdin, environment, workingDirectory, timeout, Objects.requireNonNull(consumer), stderrConsumer);
+    }
+
+    /** Returns a copy that hands stderr to {@code consumer} in pieces as the command writes it. */
+    public ExecOptions withStderrConsumer(Consumer<String> consumer) {
+        return new ExecOptions(stdin, environment, workingDirectory, timeout, stdoutConsumer, Objects.requireNonNull(consumer));
+    }
+
+    /** The bytes the command reads on stdin (a copy). */
+    public byte[] stdin() {
+        return stdin.clone();
+    }
+
+    /** The variables added to the command's environment. */
+    public Map<String, String> environment() {
+        return environment;
+    }
+
+    /** The guest directory the command starts in, if one was set. */
+    public Optional<String> workingDirectory() {
+        return Optional.ofNullable(workingDirectory);
+    }
+
+    /** How long the command may run. */
+    public Duration timeout() {
+        return timeout;
+    }
+
+    /** Where stdout goes while the command runs. */
+    public Consumer<String> stdoutConsumer() {
+        return stdoutConsumer;
+    }
+
+    /** Where stderr goes while the command runs. */
+    public Consumer<String> stderrConsumer() {
+        return stderrConsumer;
+    }
+}

@@ -1,0 +1,139 @@
+package dev.osrun.cli;
+
+import dev.osrun.ExecOptions;
+import dev.osrun.ExecResult;
+import dev.osrun.GuestKind;
+import dev.osrun.OsrunException;
+import dev.osrun.engine.Accel;
+import dev.osrun.local.LocalVm;
+
+import java.io.BufferedReader;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicReference;
+
+/** What {@code osrun [flags] '<command>'} does: restore, run, optionally snapshot or pause, exit with the code. */
+final class RunCommand {
+
+    private final OsrunCommand options;
+    private final PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
+    private final PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
+
+    RunCommand(OsrunCommand options) {
+        this.options = options;
+    }
+
+    int run() {
+        if (options.command.isEmpty()) {
+            err.println("osrun: no command given. Usage: osrun [flags] '<command>' (osrun --help lists the flags)");
+            return 2;
+        }
+        String line = String.join(" ", options.command);
+        Accel accel = Accel.parse(options.accel);
+        Environment.warnings(accel).forEach(warning -> err.println("osrun: warning: " + warning));
+
+        LocalVm.Builder builder = LocalVm.builder(options.guest)
+                .accel(accel)
+                .cpus(options.cpus)
+                .memoryMiB(options.memoryMiB != null ? options.memoryMiB : options.guest == GuestKind.TINY ? 512 : 4096)
+                .snapshot(options.useSnapshot)
+                .persistent(true);
+        if (options.drive != null) {
+            builder.disk(Path.of(options.drive));
+        }
+        options.forwardPorts.forEach(builder::forwardPort);
+        if (options.debugPorts || options.vnc) {
+            builder.vnc("0.0.0.0:50");
+        }
+
+        AtomicReference<LocalVm> running = new AtomicReference<>();
+        Thread stopOnSignal = new Thread(() -> {
+            LocalVm vm = running.getAndSet(null);
+            if (vm != null) {
+                err.println("osrun: interrupted; stopping the VM");
+                vm.close();
+            }
+        }, "osrun-signal");
+        Runtime.getRuntime().addShutdownHook(stopOnSignal);
+
+        try (LocalVm vm = builder.start()) {
+            running.set(vm);
+            if (options.verbose) {
+                err.println("osrun: VM ready, running: " + line);
+            }
+            ExecOptions execOptions = ExecOptions.defaults()
+                    .withTimeout(java.time.Duration.ofDays(1))
+                    .withStdoutConsumer(text -> out.print(text))
+                    .withStderrConsumer(text -> err.print(text));
+            String tz = System.getenv("TZ");
+            if (tz != null && !tz.isBlank()) {
+                execOptions = execOptions.withEnv("TZ", tz);
+            }
+            ExecResult result = vm.shell(line, execOptions);
+            out.flush();
+            if (options.newSnapshot != null) {
+                vm.saveSnapshot(options.newSnapshot);
+                if (!vm.persistent()) {
+                    err.println("osrun: warning: snapshot '" + options.newSnapshot + "' was saved on a private copy of the "
+                            + "disk (another osrun held it) and is gone when this run ends");
+                } else if (options.verbose) {
+                    err.println("osrun: saved snapshot '" + options.newSnapshot + "'");
+                }
+            }
+            if (options.pause) {
+                pause();
+            }
+            running.set(null);
+            return result.exitCode();
+        } catch (OsrunException e) {
+            if (running.get() == null && Thread.currentThread().isInterrupted()) {
+                return 130;
+            }
+            err.println("osrun: " + e.getMessage());
+            return OsrunCommand.EXIT_OSRUN_FAILED;
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(stopOnSignal);
+            } catch (IllegalStateException shuttingDown) {
+                // the JVM is already exiting through the hook
+            }
+        }
+    }
+
+    private void pause() {
+        err.println("osrun: the VM keeps running (--pause). "
+                + (options.vnc || options.debugPorts ? "Its screen: noVNC at http://localhost:8000/vnc.html, VNC at port 5950. " : "")
+                + "Press ENTER to stop it.");
+        try {
+            new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+        } catch (IOException e) {
+            err.println("osrun: cannot read stdin (" + e.getMessage() + "); stopping the VM");
+        }
+    }
+
+    /** Checks about the surroundings that deserve a warning before a run. */
+    static final class Environment {
+        private Environment() {
+        }
+
+        static java.util.List<String> warnings(Accel accel) {
+            java.util.List<String> warnings = new java.util.ArrayList<>();
+            if (accel != Accel.TCG && System.getenv(Accel.ENV) == null && !Accel.kvmUsable()) {
+                warnings.add("/dev/kvm is not available, so the VM runs under software emulation (much slower). "
+                        + "With Docker, pass --device /dev/kvm.");
+            }
+            Path cache = Path.of("/cache");
+            if (Files.exists(Path.of("/.dockerenv")) && Files.isDirectory(cache) && !MountInfo.isMountPoint(cache)) {
+                warnings.add("/cache is not a mounted volume: the provisioned VM is lost when this container ends. "
+                        + "Mount one with -v osrun-cache:/cache.");
+            }
+            return warnings;
+        }
+    }
+}

@@ -1,0 +1,179 @@
+package dev.osrun.engine;
+
+import dev.osrun.OsrunException;
+import dev.osrun.qga.FileChunk;
+import dev.osrun.qga.GuestAgentClient;
+import dev.osrun.qga.GuestExecStatus;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.UUID;
+
+/**
+ * Moves files and directory trees between the host and the guest.
+ *
+ * <p>Through the share when it is mounted: an upload copies into a transfer directory of the share on the host,
+ * then the guest copies from there into place; a download is the reverse. Without a share, single files go
+ * through the agent's {@code guest-file-*} calls in 1 MiB chunks; directory trees need the share.
+ */
+final class FileTransfer {
+
+    private static final String XFER = ".osrun/xfer";
+    private static final int AGENT_CHUNK = 1 << 20;
+    private static final Duration COPY_TIMEOUT = Duration.ofMinutes(30);
+
+    private final Machine machine;
+
+    FileTransfer(Machine machine) {
+        this.machine = machine;
+    }
+
+    void upload(Path hostPath, String guestPath) {
+        if (!Files.exists(hostPath)) {
+            throw new OsrunException("Cannot upload " + hostPath + ": no such file or directory on the host");
+        }
+        if (!machine.shareMounted()) {
+            uploadThroughAgent(hostPath, guestPath);
+            return;
+        }
+        Path xfer = newTransferDir();
+        try {
+            Path payload = xfer.resolve("payload");
+            copyTree(hostPath, payload);
+            guestCopy(machine.profile().sharePath(relative(payload)), guestPath, "upload " + hostPath + " to " + guestPath);
+        } finally {
+            CommandRunner.deleteTree(xfer);
+        }
+    }
+
+    void download(String guestPath, Path hostPath) {
+        if (!machine.shareMounted()) {
+            downloadThroughAgent(guestPath, hostPath);
+            return;
+        }
+        Path xfer = newTransferDir();
+        try {
+            Path payload = xfer.resolve("payload");
+            guestCopy(guestPath, machine.profile().sharePath(relative(payload)), "download " + guestPath + " to " + hostPath);
+            CommandRunner.deleteTree(hostPath);
+            Path parent = hostPath.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            try {
+                Files.move(payload, hostPath, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException crossDevice) {
+                copyTree(payload, hostPath);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot place the downloaded " + guestPath + " at " + hostPath, e);
+        } finally {
+            CommandRunner.deleteTree(xfer);
+        }
+    }
+
+    private void guestCopy(String from, String to, String what) {
+        GuestExecStatus status = machine.runToCompletion(machine.profile().copy(from, to), COPY_TIMEOUT);
+        if (status.exitCode() == null || status.exitCode() != 0) {
+            throw new OsrunException("Could not " + what + ": the guest's copy exited with " + status.exitCode() + ": "
+                    + new String(status.stderr() == null ? new byte[0] : status.stderr(), machine.profile().charset()).strip());
+        }
+    }
+
+    private Path newTransferDir() {
+        Path dir = machine.spec().shareDir().resolve(XFER).resolve(UUID.randomUUID().toString());
+        try {
+            return Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot create " + dir + " in the share", e);
+        }
+    }
+
+    private String relative(Path inShare) {
+        return machine.spec().shareDir().relativize(inShare).toString().replace('\\', '/');
+    }
+
+    /** Copies a file or a whole tree, replacing nothing: {@code target} must not exist yet. */
+    static void copyTree(Path source, Path target) {
+        try (var paths = Files.walk(source)) {
+            for (Path path : paths.toList()) {
+                Path destination = target.resolve(source.relativize(path).toString());
+                if (Files.isDirectory(path)) {
+                    Files.createDirectories(destination);
+                } else {
+                    Files.copy(path, destination, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot copy " + source + " to " + target, e);
+        }
+    }
+
+    // ---- without a share ----------------------------------------------------------------------------------
+
+    private void uploadThroughAgent(Path hostPath, String guestPath) {
+        if (Files.isDirectory(hostPath)) {
+            throw new OsrunException("Cannot upload the directory " + hostPath + ": directory trees travel through the "
+                    + "SMB share, and this VM has none mounted. Start the VM with a share, or upload an archive.");
+        }
+        GuestAgentClient agent = machine.agent();
+        long handle = machine.call("opening " + guestPath + " for writing", () -> agent.fileOpen(guestPath, "wb"));
+        try (InputStream in = Files.newInputStream(hostPath)) {
+            byte[] buffer = new byte[AGENT_CHUNK];
+            int n;
+            while ((n = in.readNBytes(buffer, 0, buffer.length)) > 0) {
+                byte[] chunk = Arrays.copyOf(buffer, n);
+                machine.call("writing " + guestPath, () -> agent.fileWrite(handle, chunk));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read " + hostPath, e);
+        } finally {
+            machine.call("closing " + guestPath, () -> {
+                agent.fileClose(handle);
+                return null;
+            });
+        }
+    }
+
+    private void downloadThroughAgent(String guestPath, Path hostPath) {
+        GuestAgentClient agent = machine.agent();
+        long handle = machine.call("opening " + guestPath + " for reading", () -> agent.fileOpen(guestPath, "rb"));
+        Path partial = hostPath.resolveSibling(hostPath.getFileName() + ".osrun-partial");
+        try {
+            Path parent = hostPath.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            try (OutputStream out = Files.newOutputStream(partial)) {
+                while (true) {
+                    FileChunk chunk = machine.call("reading " + guestPath, () -> agent.fileRead(handle, AGENT_CHUNK));
+                    out.write(chunk.data());
+                    if (chunk.eof() || chunk.data().length == 0) {
+                        break;
+                    }
+                }
+            }
+            CommandRunner.deleteTree(hostPath);
+            Files.move(partial, hostPath, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot write " + hostPath, e);
+        } finally {
+            machine.call("closing " + guestPath, () -> {
+                agent.fileClose(handle);
+                return null;
+            });
+            try {
+                Files.deleteIfExists(partial);
+            } catch (IOException ignored) {
+                // nothing more to do: the partial file is only in the way of a retry
+            }
+        }
+    }
+}

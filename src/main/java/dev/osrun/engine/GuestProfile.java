@@ -1,0 +1,46 @@
+package dev.osrun.engine;
+
+import dev.osrun.GuestOs;
+
+import java.nio.charset.Charset;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What differs between guest operating systems: how a command becomes a guest-exec call, where the share is,
+ * how files are copied, how a process tree is killed and how output is decoded.
+ */
+public interface GuestProfile {
+
+    /** The operating system this profile drives. */
+    GuestOs os();
+
+    /**
+     * Builds the guest-exec call that runs {@code command}.
+     *
+     * @param environment      variables to add to the guest's environment
+     * @param workingDirectory the guest directory to start in, if any
+     * @param jobDir           when present, the guest path of a share directory holding {@code in}; the command's
+     *                         stdin is read from {@code in} and its stdout and stderr written to {@code out} and
+     *                         {@code err} there. When absent, the agent pipes them itself.
+     * @throws IllegalArgumentException when this guest cannot run that kind of command
+     */
+    AgentExec build(Command command, Map<String, String> environment, Optional<String> workingDirectory,
+                    Optional<String> jobDir);
+
+    /** The guest path of {@code relative} (slash-separated) inside the share. */
+    String sharePath(String relative);
+
+    /** The program that kills process {@code pid} and all its descendants. */
+    AgentExec killTree(long pid);
+
+    /** The program that copies the file or tree {@code from} to {@code to}, replacing {@code to}, creating parents. */
+    AgentExec copy(String from, String to);
+
+    /** The program that mounts the share in the guest, if the guest needs one (Windows reaches it by UNC path). */
+    Optional<AgentExec> mountShare();
+
+    /** The charset the guest's programs write text in. */
+    Charset charset();
+}

@@ -1,0 +1,518 @@
+package dev.osrun.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.osrun.GuestNotRespondingException;
+import dev.osrun.OsrunException;
+import dev.osrun.SnapshotInfo;
+import dev.osrun.SnapshotNotFoundException;
+import dev.osrun.VmCrashedException;
+import dev.osrun.qga.GuestAgentClient;
+import dev.osrun.qga.GuestAgentConnectionClosedException;
+import dev.osrun.qga.GuestAgentException;
+import dev.osrun.qga.GuestAgentTimeoutException;
+import dev.osrun.qga.GuestExecRequest;
+import dev.osrun.qga.GuestExecStatus;
+import dev.osrun.qmp.QmpClient;
+import dev.osrun.qmp.QmpConnectionClosedException;
+import dev.osrun.qmp.QmpException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * One QEMU process and the guest in it: starts it, talks to it over QMP and the guest agent, notices when it
+ * dies, and stops it. Commands and files go through {@link CommandRunner} and {@link FileTransfer}.
+ *
+ * <p>Every call first checks that the VM is still there; if QEMU exited, the guest panicked or shut down, the
+ * call fails at once with a {@link VmCrashedException} carrying the reason and the serial log's tail.
+ */
+public final class Machine implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Machine.class);
+    private static final Duration QMP_CONNECT_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration AGENT_CALL_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration RESYNC_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
+    private static final int SERIAL_TAIL_LINES = 30;
+
+    private final MachineSpec spec;
+    private final Accel accel;
+    private final GuestProfile profile;
+    private final Process process;
+    private final QmpClient qmp;
+    private final GuestAgentClient agent;
+    private final CommandRunner commands;
+    private final FileTransfer files;
+    private volatile String crashReason;
+    private volatile boolean closing;
+    private boolean shareMounted;
+
+    private Machine(MachineSpec spec, Accel accel, GuestProfile profile, Process process, QmpClient qmp,
+                    GuestAgentClient agent) {
+        this.spec = spec;
+        this.accel = accel;
+        this.profile = profile;
+        this.process = process;
+        this.qmp = qmp;
+        this.agent = agent;
+        this.commands = new CommandRunner(this);
+        this.files = new FileTransfer(this);
+    }
+
+    /**
+     * Starts QEMU for {@code spec} and waits until the guest agent answers (and the share is mounted, if any).
+     *
+     * @param bootTimeout how long the guest may take to answer: seconds from a snapshot, minutes for a cold boot
+     * @throws VmCrashedException          when QEMU exits while starting; carries its log and the serial tail
+     * @throws GuestNotRespondingException when the agent does not answer within {@code bootTimeout}
+     * @throws OsrunException              when KVM is asked for but not usable, or QEMU cannot be started
+     */
+    public static Machine start(MachineSpec spec, GuestProfile profile, Duration bootTimeout) {
+        Accel accel = spec.accel().resolve();
+        if (accel == Accel.KVM && !Accel.kvmUsable()) {
+            throw new OsrunException("KVM was asked for but /dev/kvm is missing or not readable and writable by this user. "
+                    + "In Docker, pass it with --device /dev/kvm; on a host, add the user to the 'kvm' group; "
+                    + "or run with software emulation (--accel tcg / " + Accel.ENV + "=tcg).");
+        }
+        List<String> argv = QemuCommandLine.build(spec, accel);
+        prepareRunDir(spec);
+        log.debug("Starting QEMU: {}", argv);
+        Process process;
+        try {
+            process = new ProcessBuilder(argv)
+                    .redirectErrorStream(true)
+                    .redirectOutput(spec.qemuLog().toFile())
+                    .start();
+        } catch (IOException e) {
+            throw new OsrunException("Cannot start QEMU ('" + spec.qemuBinary() + "'): " + e.getMessage()
+                    + ". Install it (Debian: apt-get install qemu-system-x86 qemu-utils) or set the QEMU binary.", e);
+        }
+        QmpClient qmp = null;
+        GuestAgentClient agent = null;
+        try {
+            awaitSockets(spec, process);
+            qmp = QmpClient.connect(spec.qmpSocket(), QMP_CONNECT_TIMEOUT);
+            agent = GuestAgentClient.connect(spec.agentSocket(), QMP_CONNECT_TIMEOUT);
+            Machine machine = new Machine(spec, accel, profile, process, qmp, agent);
+            machine.watch();
+            machine.awaitAgent(bootTimeout);
+            if (spec.loadSnapshot() != null) {
+                machine.setGuestClock();
+            }
+            machine.mountShare();
+            log.info("VM up ({}, {} MiB, {}, {})", accel, spec.memoryMiB(),
+                    spec.loadSnapshot() != null ? "restored '" + spec.loadSnapshot() + "'" : "booted",
+                    spec.shareDir() != null ? "share " + spec.shareDir() : "no share");
+            return machine;
+        } catch (RuntimeException e) {
+            boolean exitedByItself = !process.isAlive();
+            closeQuietly(agent);
+            closeQuietly(qmp);
+            process.destroyForcibly();
+            waitFor(process, STOP_TIMEOUT);
+            if (e instanceof OsrunException) {
+                throw e;
+            }
+            String qemuLog = "\nQEMU's log:\n" + SerialLog.tail(spec.qemuLog(), 20);
+            if (exitedByItself) {
+                throw new VmCrashedException("QEMU exited while starting" + exitText(process) + qemuLog,
+                        process.exitValue(), SerialLog.tail(spec.serialLog(), SERIAL_TAIL_LINES));
+            }
+            throw new OsrunException("Could not talk to the QEMU process: " + e.getMessage() + qemuLog, e);
+        }
+    }
+
+    /** Waits until QEMU has created its sockets, failing at once if it exits first (a bad argument, say). */
+    private static void awaitSockets(MachineSpec spec, Process process) {
+        long deadline = System.nanoTime() + QMP_CONNECT_TIMEOUT.toNanos();
+        Backoff backoff = new Backoff(Duration.ofMillis(1), Duration.ofMillis(50));
+        while (!(Files.exists(spec.qmpSocket()) && Files.exists(spec.agentSocket()))) {
+            if (!process.isAlive()) {
+                throw new VmCrashedException("QEMU exited while starting" + exitText(process) + "\nQEMU's log:\n"
+                        + SerialLog.tail(spec.qemuLog(), 20), process.exitValue(), SerialLog.tail(spec.serialLog(), SERIAL_TAIL_LINES));
+            }
+            if (System.nanoTime() > deadline) {
+                throw new OsrunException("QEMU did not create its sockets in " + spec.runDir() + " within "
+                        + QMP_CONNECT_TIMEOUT.toSeconds() + " s. QEMU's log:\n" + SerialLog.tail(spec.qemuLog(), 20));
+            }
+            backoff.pause(deadline);
+        }
+    }
+
+    private static void prepareRunDir(MachineSpec spec) {
+        try {
+            Files.createDirectories(spec.runDir());
+            Files.deleteIfExists(spec.qmpSocket());
+            Files.deleteIfExists(spec.agentSocket());
+            Files.deleteIfExists(spec.serialLog());
+            if (spec.shareDir() != null) {
+                Files.createDirectories(spec.shareDir());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot prepare the VM's run directory " + spec.runDir(), e);
+        }
+    }
+
+    private void watch() {
+        process.onExit().thenRun(() -> {
+            if (!closing && crashReason == null) {
+                crashReason = "QEMU exited unexpectedly" + exitText(process);
+            }
+        });
+        qmp.addEventListener(event -> {
+            switch (event.name()) {
+                case "GUEST_PANICKED" -> crashReason = "The guest kernel panicked (GUEST_PANICKED)";
+                case "SHUTDOWN" -> {
+                    if (!closing && event.data().path("guest").asBoolean(false)) {
+                        crashReason = "The guest shut down or reset by itself (SHUTDOWN, reason: "
+                                + event.data().path("reason").asText("unknown") + ")";
+                    }
+                }
+                default -> { }
+            }
+        });
+    }
+
+    private void awaitAgent(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            ensureAlive();
+            Duration left = Duration.ofNanos(deadline - System.nanoTime());
+            if (left.isNegative()) {
+                throw notResponding("the guest agent to answer after start", timeout, null);
+            }
+            try {
+                agent.sync(left.compareTo(Duration.ofSeconds(2)) > 0 ? Duration.ofSeconds(2) : left);
+                return;
+            } catch (GuestAgentTimeoutException e) {
+                // not booted yet: check that QEMU still lives, then try again
+            } catch (GuestAgentConnectionClosedException e) {
+                ensureAlive();
+                throw e;
+            }
+        }
+    }
+
+    private void mountShare() {
+        if (spec.shareDir() == null || profile.mountShare().isEmpty()) {
+            shareMounted = spec.shareDir() != null;
+            return;
+        }
+        GuestExecStatus status = runToCompletion(profile.mountShare().get(), Duration.ofSeconds(30));
+        shareMounted = status.exitCode() != null && status.exitCode() == 0;
+        if (!shareMounted) {
+            log.warn("The share could not be mounted in the guest; files will go through the guest agent. {}",
+                    new String(status.stderr(), profile.charset()).strip());
+        }
+    }
+
+    /** The spec this VM was started from. */
+    public MachineSpec spec() {
+        return spec;
+    }
+
+    /** The accelerator QEMU runs with. */
+    public Accel accel() {
+        return accel;
+    }
+
+    /** The guest's profile. */
+    public GuestProfile profile() {
+        return profile;
+    }
+
+    /** Whether the guest has the share mounted, so that output and files can travel through it. */
+    public boolean shareMounted() {
+        return shareMounted;
+    }
+
+    /** The QEMU version, as its QMP greeting gives it. */
+    public String qemuVersion() {
+        return qmp.qemuVersion();
+    }
+
+    /** Runs {@code command} and returns its result; see {@link CommandRunner}. */
+    public dev.osrun.ExecResult exec(Command command, dev.osrun.ExecOptions options) {
+        return commands.run(command, options);
+    }
+
+    /** Copies a host file or tree into the guest; see {@link FileTransfer}. */
+    public void upload(Path hostPath, String guestPath) {
+        files.upload(hostPath, guestPath);
+    }
+
+    /** Copies a guest file or tree to the host; see {@link FileTransfer}. */
+    public void download(String guestPath, Path hostPath) {
+        files.download(guestPath, hostPath);
+    }
+
+    // ---- snapshots -------------------------------------------------------------------------------------------
+
+    /** Saves disk and memory under {@code name}, replacing a snapshot of that name. */
+    public SnapshotInfo saveSnapshot(String name) {
+        SnapshotTable.requireValidName(name);
+        hmp("savevm " + name, Duration.ofMinutes(10));
+        return snapshots().stream().filter(s -> s.name().equals(name)).findFirst()
+                .orElseThrow(() -> new OsrunException("savevm reported no error but snapshot '" + name + "' is not listed"));
+    }
+
+    /**
+     * Restores the snapshot {@code name} in the running VM, then resynchronises the agent, sets the guest clock
+     * to the host's and makes sure the share is mounted.
+     *
+     * @throws SnapshotNotFoundException when there is no such snapshot; it lists the ones that exist
+     */
+    public void restoreSnapshot(String name) {
+        requireSnapshot(name);
+        hmp("loadvm " + name, Duration.ofMinutes(5));
+        afterRestore(name);
+    }
+
+    private void afterRestore(String name) {
+        call("resynchronising the guest agent after restoring '" + name + "'", () -> {
+            agent.sync(RESYNC_TIMEOUT);
+            return null;
+        });
+        setGuestClock();
+        mountShare();
+    }
+
+    /** Sets the guest clock to the host's: after a restore it shows the time the snapshot was taken. */
+    private void setGuestClock() {
+        call("setting the guest clock", () -> {
+            agent.setTime(Instant.now());
+            return null;
+        });
+    }
+
+    /** The snapshots on the VM's disk. */
+    public List<SnapshotInfo> snapshots() {
+        JsonNode blocks = qmpCall("listing snapshots", () -> qmp.execute("query-block", null));
+        return SnapshotTable.parse(blocks);
+    }
+
+    /** Deletes the snapshot {@code name}. @throws SnapshotNotFoundException when there is none */
+    public void deleteSnapshot(String name) {
+        requireSnapshot(name);
+        hmp("delvm " + name, Duration.ofMinutes(2));
+    }
+
+    private void requireSnapshot(String name) {
+        SnapshotTable.requireValidName(name);
+        List<String> names = snapshots().stream().map(SnapshotInfo::name).toList();
+        if (!names.contains(name)) {
+            throw new SnapshotNotFoundException(name, names);
+        }
+    }
+
+    /** A PNG picture of the screen. */
+    public byte[] screenshotPng() {
+        Path file = spec.runDir().resolve("screenshot-" + System.nanoTime() + ".png");
+        qmpCall("taking a screenshot", () -> {
+            qmp.screendumpPng(file);
+            return null;
+        });
+        try {
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("QEMU wrote no screenshot to " + file, e);
+        } finally {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException ignored) {
+                // a leftover file in the run directory is harmless
+            }
+        }
+    }
+
+    private void hmp(String commandLine, Duration timeout) {
+        String output = qmpCall(commandLine, () -> qmp.humanMonitorCommand(commandLine, timeout));
+        if (!output.isBlank()) {
+            throw new OsrunException("QEMU refused '" + commandLine + "': " + output.strip());
+        }
+    }
+
+    // ---- agent helpers for CommandRunner and FileTransfer ---------------------------------------------------
+
+    /** Starts {@code exec} through the agent and returns its pid. */
+    long startProcess(AgentExec exec, byte[] stdin, boolean capture) {
+        return call("starting " + exec.path(), () -> agent.exec(new GuestExecRequest(
+                exec.path(), exec.args(), exec.env(), stdin, capture)));
+    }
+
+    /** Asks the agent for the state of process {@code pid}. */
+    GuestExecStatus processStatus(long pid) {
+        return call("polling guest process " + pid, () -> agent.execStatus(pid));
+    }
+
+    /** The agent itself, for file calls; callers wrap their calls in {@link #call}. */
+    GuestAgentClient agent() {
+        ensureAlive();
+        return agent;
+    }
+
+    /** Runs {@code exec} with captured output and waits for it to end. */
+    GuestExecStatus runToCompletion(AgentExec exec, Duration timeout) {
+        long pid = startProcess(exec, null, true);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Backoff backoff = Backoff.forExecPolling();
+        while (true) {
+            GuestExecStatus status = processStatus(pid);
+            if (status.exited()) {
+                return status;
+            }
+            if (System.nanoTime() > deadline) {
+                throw notResponding("'" + exec.path() + "' (a helper osrun runs in the guest) to finish", timeout, null);
+            }
+            backoff.pause(deadline);
+        }
+    }
+
+    /**
+     * Runs an agent or QMP call, turning a dead VM into a {@link VmCrashedException} and a timeout into a
+     * {@link GuestNotRespondingException}.
+     */
+    <T> T call(String what, Supplier<T> call) {
+        ensureAlive();
+        try {
+            return call.get();
+        } catch (GuestAgentTimeoutException e) {
+            ensureAlive();
+            throw notResponding(what, null, e);
+        } catch (GuestAgentException | QmpException e) {
+            awaitExitBriefly();
+            ensureAlive();
+            throw e;
+        }
+    }
+
+    private <T> T qmpCall(String what, Supplier<T> call) {
+        try {
+            return call(what, call);
+        } catch (QmpConnectionClosedException e) {
+            awaitExitBriefly();
+            ensureAlive();
+            throw e;
+        }
+    }
+
+    private void awaitExitBriefly() {
+        waitFor(process, Duration.ofMillis(500));
+    }
+
+    private GuestNotRespondingException notResponding(String what, Duration timeout, Throwable cause) {
+        return new GuestNotRespondingException("The guest did not answer while waiting for " + what
+                + (timeout != null ? " (" + timeout.toMillis() + " ms)" : cause != null ? " (" + cause.getMessage() + ")" : "")
+                + ". The guest may be hung, paused or overloaded. Last lines of the serial log:\n"
+                + SerialLog.tail(spec.serialLog(), SERIAL_TAIL_LINES), cause);
+    }
+
+    /**
+     * Checks that the VM is still there.
+     *
+     * @throws VmCrashedException when QEMU exited or the guest panicked or shut down, with the reason and the serial tail
+     */
+    public void ensureAlive() {
+        String reason = crashReason;
+        if (reason == null && !process.isAlive() && !closing) {
+            reason = "QEMU exited unexpectedly" + exitText(process);
+        }
+        if (reason != null) {
+            throw new VmCrashedException(reason, process.isAlive() ? null : process.exitValue(),
+                    SerialLog.tail(spec.serialLog(), SERIAL_TAIL_LINES));
+        }
+        if (closing) {
+            throw new OsrunException("This VM has been closed");
+        }
+    }
+
+    /** The last lines of the guest's serial console. */
+    public String serialTail(int lines) {
+        return SerialLog.tail(spec.serialLog(), lines);
+    }
+
+    // ---- stopping --------------------------------------------------------------------------------------------
+
+    /** Stops QEMU at once (QMP {@code quit}, then a kill if needed). Unsaved guest state is lost. */
+    @Override
+    public void close() {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        try {
+            if (process.isAlive() && qmp.isOpen()) {
+                qmp.quit();
+            }
+        } catch (RuntimeException e) {
+            log.debug("quit failed, killing QEMU", e);
+        }
+        if (!waitFor(process, STOP_TIMEOUT)) {
+            process.destroyForcibly();
+            waitFor(process, STOP_TIMEOUT);
+        }
+        closeQuietly(agent);
+        closeQuietly(qmp);
+    }
+
+    /**
+     * Shuts the guest down cleanly (agent, then ACPI), so it can flush its disks, and waits for QEMU to exit; kills
+     * it if it has not exited by {@code timeout}.
+     */
+    public void shutdown(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        closing = true;
+        try {
+            agent.shutdown("powerdown");
+        } catch (RuntimeException e) {
+            log.debug("agent shutdown failed; trying ACPI", e);
+            try {
+                qmp.execute("system_powerdown", null);
+            } catch (RuntimeException e2) {
+                log.debug("system_powerdown failed", e2);
+            }
+        }
+        if (!waitFor(process, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
+            log.warn("The guest did not power off within {} s; killing QEMU", timeout.toSeconds());
+        }
+        closing = false;
+        close();
+    }
+
+    private static boolean waitFor(Process process, Duration timeout) {
+        try {
+            return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private static String exitText(Process process) {
+        if (process.isAlive()) {
+            return "";
+        }
+        int code = process.exitValue();
+        return code > 128 ? " (exit code " + code + ", killed by signal " + (code - 128) + ")" : " (exit code " + code + ")";
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        if (closeable == null) {
+            return;
+        }
+        try {
+            closeable.close();
+        } catch (Exception e) {
+            log.debug("close failed", e);
+        }
+    }
+}

@@ -1,0 +1,166 @@
+package dev.osrun.provision;
+
+import dev.osrun.OsrunException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The directory where provisioned disks live ({@code /cache} in the image, {@code ~/.cache/osrun} on a host).
+ *
+ * <p>Artifacts are written under a temporary name and renamed into place when complete, so an interrupted
+ * provisioning leaves no half-written artifact; an exclusive lock file serialises provisioning between processes
+ * and containers that share the directory.
+ */
+public final class CacheDir {
+
+    /** The environment variable that names the cache directory. */
+    public static final String ENV = "OSRUN_CACHE";
+
+    private static final Logger log = LoggerFactory.getLogger(CacheDir.class);
+
+    private final Path root;
+
+    /** A cache rooted at {@code root}, created if missing. */
+    public CacheDir(Path root) {
+        this.root = root.toAbsolutePath();
+        try {
+            Files.createDirectories(this.root);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot create the cache directory " + this.root, e);
+        }
+    }
+
+    /** The cache named by {@code OSRUN_CACHE}, else {@code ~/.cache/osrun}. */
+    public static CacheDir fromEnvironment() {
+        String configured = System.getenv(ENV);
+        if (configured != null && !configured.isBlank()) {
+            return new CacheDir(Path.of(configured));
+        }
+        return new CacheDir(Path.of(System.getProperty("user.home"), ".cache", "osrun"));
+    }
+
+    /** The directory itself. */
+    public Path root() {
+        return root;
+    }
+
+    /** The path of artifact {@code name} (it may not exist yet). */
+    public Path resolve(String name) {
+        return root.resolve(name);
+    }
+
+    /** A fresh temporary path beside {@code target}, to be {@link #publish published} when complete. */
+    public Path temporaryFor(Path target) {
+        return target.resolveSibling("." + target.getFileName() + ".partial-" + ProcessHandle.current().pid());
+    }
+
+    /** Moves a completed temporary artifact to its final name, atomically. */
+    public void publish(Path temporary, Path target) {
+        try {
+            Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot move " + temporary + " to " + target, e);
+        }
+    }
+
+    /** Removes temporary artifacts that crashed or interrupted runs left behind (call while holding the lock). */
+    public void removeLeftovers() {
+        try (var files = Files.list(root)) {
+            for (Path file : files.filter(f -> f.getFileName().toString().contains(".partial-")).toList()) {
+                log.info("Removing an incomplete artifact left by an interrupted run: {}", file.getFileName());
+                Files.deleteIfExists(file);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot list the cache directory " + root, e);
+        }
+    }
+
+    /**
+     * Takes the cache's exclusive lock, waiting at most {@code timeout} for another process to release it.
+     *
+     * @throws OsrunException when the lock is still held after {@code timeout}
+     */
+    public Lock lock(String name, Duration timeout) {
+        Path file = root.resolve("." + name + ".lock");
+        try {
+            FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            boolean told = false;
+            while (true) {
+                FileLock lock = tryLock(channel);
+                if (lock != null) {
+                    return new Lock(channel, lock);
+                }
+                if (!told) {
+                    log.info("Waiting for another osrun process to release {}", file);
+                    told = true;
+                }
+                if (System.nanoTime() > deadline) {
+                    channel.close();
+                    throw new OsrunException("Another osrun process held " + file + " for more than " + timeout.toSeconds()
+                            + " s. If none is running, delete the file and try again.");
+                }
+                LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot lock " + file, e);
+        }
+    }
+
+    /** Tries to take the cache's exclusive lock {@code name} without waiting; null when another process holds it. */
+    public Lock tryLock(String name) {
+        Path file = root.resolve("." + name + ".lock");
+        try {
+            FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock lock = tryLock(channel);
+            if (lock == null) {
+                channel.close();
+                return null;
+            }
+            return new Lock(channel, lock);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot lock " + file, e);
+        }
+    }
+
+    /** Like {@link FileChannel#tryLock()}, but a lock held elsewhere in this JVM also counts as held. */
+    private static FileLock tryLock(FileChannel channel) throws IOException {
+        try {
+            return channel.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            return null;
+        }
+    }
+
+    /** A held lock; closing it releases it. */
+    public static final class Lock implements AutoCloseable {
+        private final FileChannel channel;
+        private final FileLock lock;
+
+        private Lock(FileChannel channel, FileLock lock) {
+            this.channel = channel;
+            this.lock = lock;
+        }
+
+        @Override
+        public void close() {
+            try {
+                lock.release();
+                channel.close();
+            } catch (IOException e) {
+                log.debug("Releasing a cache lock failed", e);
+            }
+        }
+    }
+}

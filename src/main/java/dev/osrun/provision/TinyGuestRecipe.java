@@ -1,0 +1,87 @@
+package dev.osrun.provision;
+
+import dev.osrun.engine.LinuxProfile;
+import dev.osrun.engine.Machine;
+import dev.osrun.engine.MachineSpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Provisions the tiny Linux guest: boots it once on a blank qcow2 disk (which the guest formats), waits for its
+ * agent and share, and saves the {@code provisioned} snapshot. The disk is keyed by the guest build and the
+ * {@link Hardware}, so another QEMU or another memory size gets its own disk instead of a failing restore.
+ */
+public final class TinyGuestRecipe {
+
+    /** The snapshot every provisioned disk holds. */
+    public static final String PROVISIONED = "provisioned";
+
+    private static final Logger log = LoggerFactory.getLogger(TinyGuestRecipe.class);
+    private static final Duration BOOT_TIMEOUT = Duration.ofMinutes(3);
+    private static final Duration LOCK_TIMEOUT = Duration.ofMinutes(15);
+
+    private TinyGuestRecipe() {
+    }
+
+    /** The cache path of the provisioned disk for this guest and hardware (it may not exist yet). */
+    public static Path diskPath(CacheDir cache, TinyGuest guest, Hardware hardware) {
+        return cache.resolve("tiny-" + hardware.key("tiny", guest.stamp()) + ".qcow2");
+    }
+
+    /**
+     * Returns the provisioned disk, provisioning it first if the cache has none.
+     *
+     * @throws dev.osrun.OsrunException when the guest fails to boot; the message carries the serial log's tail
+     */
+    public static Path provision(CacheDir cache, TinyGuest guest, Hardware hardware) {
+        Path disk = diskPath(cache, guest, hardware);
+        if (Files.exists(disk)) {
+            return disk;
+        }
+        try (CacheDir.Lock lock = cache.lock("provision", LOCK_TIMEOUT)) {
+            if (Files.exists(disk)) {
+                return disk;
+            }
+            cache.removeLeftovers();
+            log.info("Provisioning the tiny guest into {} (first use of this cache)", disk);
+            long started = System.nanoTime();
+            Path partial = cache.temporaryFor(disk);
+            Path runDir = Files.createTempDirectory("osrun-provision-");
+            try {
+                QemuTools.createQcow2(partial, "1G");
+                MachineSpec spec = hardware.specBuilder(partial, runDir)
+                        .directKernel(guest.kernel(), guest.initrd(), TinyGuest.KERNEL_APPEND)
+                        .shareDir(runDir.resolve("share"))
+                        .build();
+                try (Machine machine = Machine.start(spec, new LinuxProfile(), BOOT_TIMEOUT)) {
+                    machine.saveSnapshot(PROVISIONED);
+                }
+                cache.publish(partial, disk);
+                log.info("Provisioned the tiny guest in {} ms", (System.nanoTime() - started) / 1_000_000);
+                return disk;
+            } finally {
+                Files.deleteIfExists(partial);
+                deleteTree(runDir);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot provision the tiny guest into " + cache.root(), e);
+        }
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (var paths = Files.walk(root)) {
+            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+}
