@@ -79,10 +79,7 @@ final class RunCommand {
             out.flush();
             if (options.newSnapshot != null) {
                 vm.saveSnapshot(options.newSnapshot);
-                if (!vm.persistent()) {
-                    err.println("osrun: warning: snapshot '" + options.newSnapshot + "' was saved on a private copy of the "
-                            + "disk (another osrun held it) and is gone when this run ends");
-                } else if (options.verbose) {
+                if (options.verbose) {
                     err.println("osrun: saved snapshot '" + options.newSnapshot + "'");
                 }
             }

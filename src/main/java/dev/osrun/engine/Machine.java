@@ -235,6 +235,24 @@ public final class Machine implements AutoCloseable {
         return shareMounted;
     }
 
+    /**
+     * Sets how long one guest agent call may take before it fails with a {@link GuestNotRespondingException}
+     * (default 30 s). This bounds each call, not a command's run time, which {@code ExecOptions} bounds.
+     */
+    public void setAgentTimeout(Duration timeout) {
+        agent.setDefaultTimeout(timeout);
+    }
+
+    /** The QMP client, for what this class does not offer (pausing the VM, say). */
+    public QmpClient qmp() {
+        return qmp;
+    }
+
+    /** The QEMU process's id. */
+    public long pid() {
+        return process.pid();
+    }
+
     /** The QEMU version, as its QMP greeting gives it. */
     public String qemuVersion() {
         return qmp.qemuVersion();

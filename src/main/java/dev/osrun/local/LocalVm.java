@@ -44,8 +44,9 @@ import java.util.List;
  *
  * <p>By default the VM runs on a private copy of the cached disk, so several VMs can run at once and nothing they
  * do reaches the cache. With {@link Builder#persistent(boolean) persistent(true)} it runs on the cached disk itself,
- * so snapshots it saves are there for the next run (as the original osrun does); only one VM at a time can hold
- * a disk that way, and a second one falls back to a private copy.
+ * so snapshots it saves are there for the next run (as the original osrun does). Such a VM holds the disk's
+ * lock while it runs: another persistent VM waits for it (at most {@link Builder#lockTimeout}), and private copies
+ * are only taken while no persistent VM runs, so no copy is ever torn.
  */
 public class LocalVm implements LinuxVm {
 
@@ -166,7 +167,9 @@ public class LocalVm implements LinuxVm {
         private int memoryMiB = 512;
         private int cpus = 1;
         private boolean persistent;
+        private Duration lockTimeout = Duration.ofMinutes(10);
         private Path shareDir;
+        private boolean share = true;
         private Path disk;
         private final List<PortForward> forwards = new ArrayList<>();
         private String vncDisplay;
@@ -193,11 +196,20 @@ public class LocalVm implements LinuxVm {
         /** Runs on the cached disk itself, so that saved snapshots persist (default: a private copy). */
         public Builder persistent(boolean value) { this.persistent = value; return this; }
 
+        /** How long to wait for another VM that holds the disk (default 10 minutes). */
+        public Builder lockTimeout(Duration value) { this.lockTimeout = value; return this; }
+
         /** Runs on this qcow2 disk instead of the provisioned one from the cache (the CLI's {@code --drive}). */
         public Builder disk(Path value) { this.disk = value; return this; }
 
         /** Shares this host directory with the guest (default: a fresh directory beside the VM's sockets). */
         public Builder shareDir(Path value) { this.shareDir = value; return this; }
+
+        /**
+         * Starts the VM without the SMB share: output then comes back through the guest agent (at exit, at most
+         * 16 MB a stream) and files travel through its file calls (single files only).
+         */
+        public Builder withoutShare() { this.share = false; return this; }
 
         /** Forwards a host port to the same port in the guest. */
         public Builder forwardPort(int port) { this.forwards.add(new PortForward(port, port)); return this; }
@@ -223,17 +235,16 @@ public class LocalVm implements LinuxVm {
             Path runDir = createRunDir();
             CacheDir.Lock lock = null;
             try {
-                Path vmDisk = base;
+                Path vmDisk;
+                String lockName = "disk-" + base.getFileName();
                 if (persistent) {
-                    lock = cacheDir.tryLock("disk-" + base.getFileName());
-                    if (lock == null) {
-                        log.warn("Another osrun VM is using {}; this one runs on a private copy, so snapshots it saves "
-                                + "will not persist", base);
-                    }
-                }
-                if (lock == null) {
+                    lock = cacheDir.lock(lockName, lockTimeout, false);
+                    vmDisk = base;
+                } else {
                     vmDisk = runDir.resolve("disk.qcow2");
-                    Files.copy(base, vmDisk);
+                    try (CacheDir.Lock reading = cacheDir.lock(lockName, lockTimeout, true)) {
+                        Files.copy(base, vmDisk);
+                    }
                 }
                 List<String> names = QemuTools.snapshotNames(vmDisk);
                 if (!names.contains(snapshot)) {
@@ -241,7 +252,7 @@ public class LocalVm implements LinuxVm {
                 }
                 MachineSpec spec = hardware.specBuilder(vmDisk, runDir)
                         .directKernel(tiny.kernel(), tiny.initrd(), TinyGuest.KERNEL_APPEND)
-                        .shareDir(shareDir != null ? shareDir : runDir.resolve("share"))
+                        .shareDir(!share ? null : shareDir != null ? shareDir : runDir.resolve("share"))
                         .forwards(forwards)
                         .vncDisplay(vncDisplay)
                         .loadSnapshot(snapshot)

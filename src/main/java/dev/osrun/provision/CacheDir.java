@@ -87,23 +87,35 @@ public final class CacheDir {
     }
 
     /**
-     * Takes the cache's exclusive lock, waiting at most {@code timeout} for another process to release it.
+     * Takes the cache's exclusive lock {@code name}, waiting at most {@code timeout} for others to release it.
      *
      * @throws OsrunException when the lock is still held after {@code timeout}
      */
     public Lock lock(String name, Duration timeout) {
+        return lock(name, timeout, false);
+    }
+
+    /**
+     * Takes the lock {@code name}, shared (many holders, e.g. readers) or exclusive (one holder, no shared ones),
+     * waiting at most {@code timeout}.
+     *
+     * @throws OsrunException when the lock is still held after {@code timeout}
+     */
+    public Lock lock(String name, Duration timeout, boolean shared) {
         Path file = root.resolve("." + name + ".lock");
         try {
-            FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileChannel channel = shared
+                    ? FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)
+                    : FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             long deadline = System.nanoTime() + timeout.toNanos();
             boolean told = false;
             while (true) {
-                FileLock lock = tryLock(channel);
+                FileLock lock = tryLock(channel, shared);
                 if (lock != null) {
                     return new Lock(channel, lock);
                 }
                 if (!told) {
-                    log.info("Waiting for another osrun process to release {}", file);
+                    log.warn("Waiting (at most {} s) for another osrun process to release {}", timeout.toSeconds(), file);
                     told = true;
                 }
                 if (System.nanoTime() > deadline) {
@@ -118,26 +130,10 @@ public final class CacheDir {
         }
     }
 
-    /** Tries to take the cache's exclusive lock {@code name} without waiting; null when another process holds it. */
-    public Lock tryLock(String name) {
-        Path file = root.resolve("." + name + ".lock");
-        try {
-            FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock lock = tryLock(channel);
-            if (lock == null) {
-                channel.close();
-                return null;
-            }
-            return new Lock(channel, lock);
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot lock " + file, e);
-        }
-    }
-
     /** Like {@link FileChannel#tryLock()}, but a lock held elsewhere in this JVM also counts as held. */
-    private static FileLock tryLock(FileChannel channel) throws IOException {
+    private static FileLock tryLock(FileChannel channel, boolean shared) throws IOException {
         try {
-            return channel.tryLock();
+            return channel.tryLock(0L, Long.MAX_VALUE, shared);
         } catch (java.nio.channels.OverlappingFileLockException e) {
             return null;
         }

@@ -1,0 +1,90 @@
+package dev.osrun.cli;
+
+import dev.osrun.testing.RequiresTinyGuest;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The {@code osrun} command line on the local engine, run as a separate process as a user would run it. */
+@RequiresTinyGuest
+class OsrunCommandTest {
+
+    record Run(int exitCode, String stdout, String stderr) {
+    }
+
+    static Run osrun(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), OsrunCommand.class.getName()));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).start();
+        process.getOutputStream().close();
+        CompletableFuture<byte[]> stdout = CompletableFuture.supplyAsync(() -> readAll(process.getInputStream()));
+        CompletableFuture<byte[]> stderr = CompletableFuture.supplyAsync(() -> readAll(process.getErrorStream()));
+        if (!process.waitFor(3, TimeUnit.MINUTES)) {
+            process.destroyForcibly();
+            throw new AssertionError("osrun did not finish within 3 minutes");
+        }
+        return new Run(process.exitValue(), new String(stdout.join(), StandardCharsets.UTF_8),
+                new String(stderr.join(), StandardCharsets.UTF_8));
+    }
+
+    private static byte[] readAll(java.io.InputStream in) {
+        try {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void printsTheOutputKeepsStderrApartAndExitsWithTheCommandsCode() throws Exception {
+        Run run = osrun("--guest", "tiny", "echo hi; echo oops >&2; exit 3");
+
+        assertThat(run.exitCode()).isEqualTo(3);
+        assertThat(run.stdout()).isEqualTo("hi\n");
+        assertThat(run.stderr()).contains("oops\n");
+    }
+
+    @Test
+    void theCommandLineReachesTheGuestShellUnchanged() throws Exception {
+        String weird = "quotes ' \" `x` % %PATH% ^ & | ; $HOME ${X} \\ \\\\n \t tab\r\nsecond line ü 世界 ✓";
+
+        Run run = osrun("--guest", "tiny", "cat <<'OSRUN_END'\n" + weird + "\nOSRUN_END");
+
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.stdout()).isEqualTo(weird + "\n");
+    }
+
+    @Test
+    void theSeedsSnapshotExampleWorks() throws Exception {
+        assertThat(osrun("--guest", "tiny", "--new-snapshot", "greeted", "mkdir -p /root/hello").exitCode()).isZero();
+
+        assertThat(osrun("--guest", "tiny", "--use-snapshot", "greeted", "ls /root").stdout()).contains("hello");
+        assertThat(osrun("--guest", "tiny", "ls /root").stdout()).doesNotContain("hello");
+    }
+
+    @Test
+    void anUnknownSnapshotListsTheExistingOnes() throws Exception {
+        Run run = osrun("--guest", "tiny", "-s", "does-not-exist", "true");
+
+        assertThat(run.exitCode()).isEqualTo(OsrunCommand.EXIT_OSRUN_FAILED);
+        assertThat(run.stderr()).contains("No snapshot named 'does-not-exist'", "provisioned");
+    }
+
+    @Test
+    void aBadFlagPrintsUsageAndExitsTwo() throws Exception {
+        Run run = osrun("--no-such-flag", "true");
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.stderr()).contains("Unknown option", "Usage: osrun");
+    }
+}
