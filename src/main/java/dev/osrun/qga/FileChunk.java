@@ -13,6 +13,8 @@ public record FileChunk(byte[] data, boolean eof) {
     /**
      * Creates a chunk.
      *
+     * @param data the bytes read
+     * @param eof  whether the end of the file was reached
      * @throws NullPointerException when {@code data} is {@code null}
      */
     public FileChunk {

@@ -170,6 +170,9 @@ final class GuestAgentSession {
             throw new GuestAgentTimeoutException("The guest agent on " + name + " did not answer '" + command + "'"
                     + describe(arguments) + " within " + timeout + "; the next call resynchronises first",
                     command, timeout);
+        } catch (GuestAgentProtocolException e) {
+            needsSync = true; // after garbage, the next reply's start is uncertain
+            throw e;
         } catch (GuestAgentConnectionClosedException e) {
             if (noReplyOnSuccess) {
                 log.debug("The guest agent connection {} closed after '{}', as it may on success", name, command);
@@ -295,7 +298,11 @@ final class GuestAgentSession {
         @Override
         public void onClosed(String reason, IOException cause) {
             closeReason = reason;
-            log.info("Guest agent connection {} ended: {}", socket.path(), reason);
+            if (socket.closedByClient()) {
+                log.debug("Guest agent connection {} ended: {}", socket.path(), reason);
+            } else {
+                log.info("Guest agent connection {} ended: {}", socket.path(), reason);
+            }
             Expectation expectation = current.get();
             if (expectation != null) {
                 expectation.reply.completeExceptionally(closed("the connection ended", cause));

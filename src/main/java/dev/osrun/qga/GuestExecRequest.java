@@ -21,6 +21,11 @@ public record GuestExecRequest(String path, List<String> args, List<String> env,
     /**
      * Creates a request; {@code null} arguments become an empty list.
      *
+     * @param path          the program to run
+     * @param args          its arguments, or {@code null} for none
+     * @param env           environment entries, or {@code null} to use the agent's environment
+     * @param inputData     bytes for standard input, or {@code null}
+     * @param captureOutput whether to capture stdout and stderr
      * @throws NullPointerException when {@code path} is {@code null}
      */
     public GuestExecRequest {

@@ -20,7 +20,17 @@ public record GuestExecStatus(boolean exited, Integer exitCode, Integer signal, 
 
     private static final byte[] EMPTY = new byte[0];
 
-    /** Creates a status; {@code null} output becomes empty. */
+    /**
+     * Creates a status; {@code null} output becomes empty.
+     *
+     * @param exited          whether the process has ended
+     * @param exitCode        its exit code, or {@code null}
+     * @param signal          the signal that ended it, or {@code null}
+     * @param stdout          the captured standard output, or {@code null}
+     * @param stderr          the captured standard error, or {@code null}
+     * @param stdoutTruncated whether stdout was cut at the agent's limit
+     * @param stderrTruncated whether stderr was cut at the agent's limit
+     */
     public GuestExecStatus {
         stdout = stdout == null ? EMPTY : stdout;
         stderr = stderr == null ? EMPTY : stderr;

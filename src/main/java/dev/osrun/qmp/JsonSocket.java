@@ -232,6 +232,15 @@ public final class JsonSocket implements AutoCloseable {
     }
 
     /**
+     * Returns whether this side ended the connection with {@link #close()}.
+     *
+     * @return {@code true} once {@code close()} has been called
+     */
+    public boolean closedByClient() {
+        return closeRequested.get();
+    }
+
+    /**
      * Returns whether the calling thread is this connection's reader thread.
      *
      * @return {@code true} inside listener callbacks
@@ -305,7 +314,7 @@ public final class JsonSocket implements AutoCloseable {
             }
         } catch (IOException e) {
             if (!closeRequested.get()) {
-                reason = "reading failed: " + e.getMessage();
+                reason = "the peer closed the connection (" + e.getMessage() + ")"; // e.g. reset: it died
                 failure = e;
             }
         } catch (RuntimeException | Error e) {

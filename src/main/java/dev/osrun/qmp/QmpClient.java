@@ -294,9 +294,9 @@ public final class QmpClient implements AutoCloseable {
                 found.completeExceptionally(e);
             }
         };
-        try (Subscription events = addEventListener(listener);
-                Subscription closing = addCloseListener(
-                        () -> found.completeExceptionally(connection.closedException()))) {
+        Subscription events = addEventListener(listener);
+        Subscription closing = addCloseListener(() -> found.completeExceptionally(connection.closedException()));
+        try {
             if (trigger != null) {
                 trigger.run();
             }
@@ -318,6 +318,9 @@ public final class QmpClient implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new QmpException("Interrupted while waiting for a QMP event " + what + " on " + connection.name(),
                     e);
+        } finally {
+            events.close();
+            closing.close();
         }
     }
 

@@ -286,7 +286,11 @@ final class QmpConnection {
         @Override
         public void onClosed(String reason, IOException cause) {
             closeReason = reason;
-            log.info("QMP connection {} ended: {}", socket.path(), reason);
+            if (socket.closedByClient()) {
+                log.debug("QMP connection {} ended: {}", socket.path(), reason);
+            } else {
+                log.info("QMP connection {} ended: {}", socket.path(), reason);
+            }
             QmpConnectionClosedException closed = new QmpConnectionClosedException(
                     closedException().getMessage(), cause);
             greeting.completeExceptionally(closed);

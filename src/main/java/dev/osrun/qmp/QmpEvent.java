@@ -17,6 +17,9 @@ public record QmpEvent(String name, JsonNode data, Instant timestamp) {
     /**
      * Creates an event.
      *
+     * @param name      the event name
+     * @param data      the event's data; an empty object when QEMU sent none
+     * @param timestamp when QEMU emitted the event
      * @throws NullPointerException when any component is {@code null}
      */
     public QmpEvent {

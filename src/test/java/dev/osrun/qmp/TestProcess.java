@@ -88,17 +88,9 @@ public final class TestProcess implements AutoCloseable {
         }
     }
 
-    /** Kills the process (resuming it first, in case it is suspended) and waits for it to end. */
+    /** Kills the process (SIGKILL ends a suspended process too) and waits for it to end. */
     @Override
     public void close() throws Exception {
-        if (process.isAlive()) {
-            process.destroyForcibly();
-            try {
-                signal("CONT");
-            } catch (IOException e) {
-                // it may already be gone
-            }
-            process.waitFor(10, TimeUnit.SECONDS);
-        }
+        kill();
     }
 }
