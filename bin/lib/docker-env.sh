@@ -7,7 +7,8 @@
 #
 #   osrun_ensure_docker_engine        make `docker info` answer (install docker.io, start dockerd)
 #   osrun_ensure_base_image           make `debian:bookworm-slim` exist locally (debootstrap + docker import)
-#   osrun_image_build [TAG]           build the osrun image (default osrun:latest) from this repository
+#   osrun_image_build [TAG [ARG...]]  build the osrun image (default osrun:latest) from this repository;
+#                                     ARGs go to docker build (e.g. --no-cache, --build-arg OSRUN_CDS_TRAINING=...)
 #   osrun_testcontainers_env          export the Testcontainers settings this kind of machine needs
 #
 # Settings (environment):
@@ -18,8 +19,9 @@
 #   OSRUN_BASE_IMAGE              the base image's name (default debian:bookworm-slim)
 #   OSRUN_DEBIAN_MIRROR           the Debian mirror for debootstrap (default: the host's apt sources)
 #
-# The functions with set -e semantics run in a subshell ( ... ) so that they never change the caller's shell
-# options; osrun_testcontainers_env runs in the caller's shell because it exports variables.
+# The public functions except osrun_testcontainers_env (which exports variables) run in a subshell ( ... ), so
+# they never change the caller's shell options. They check every step explicitly: bash ignores set -e inside a
+# function called as `f || ...` or `if f`, which is how callers use them.
 
 OSRUN_REPO_ROOT="${OSRUN_REPO_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 
@@ -63,11 +65,11 @@ osrun_ensure_docker_engine() (
 
     if ! osrun__is_root; then
         if [ -S /var/run/docker.sock ] && ! [ -w /var/run/docker.sock ]; then
-            osrun__fail "Docker is running but $(id -un) may not use /var/run/docker.sock." \
+            osrun__fail "Docker is running but user $(id -un) may not use /var/run/docker.sock." \
                 "Run: sudo usermod -aG docker $(id -un)   then log out and in again (or: newgrp docker)."
         elif command -v dockerd >/dev/null 2>&1; then
             osrun__fail "the Docker engine is installed but not running." \
-                "Run: sudo systemctl start docker   (without systemd: sudo $0, which starts dockerd itself)."
+                "Run: sudo systemctl start docker   (without systemd, run this script as root: it starts dockerd)."
         else
             osrun__fail "Docker is not installed." \
                 "Run: sudo apt-get install docker.io && sudo usermod -aG docker $(id -un)   then log in again," \
@@ -76,7 +78,9 @@ osrun_ensure_docker_engine() (
         exit 1
     fi
 
-    command -v docker >/dev/null 2>&1 && command -v dockerd >/dev/null 2>&1 || osrun__apt_install docker.io
+    if ! command -v docker >/dev/null 2>&1 || ! command -v dockerd >/dev/null 2>&1; then
+        osrun__apt_install docker.io || exit 1
+    fi
 
     # Several scripts may get here at once: one starts the engine, the others wait for it.
     exec 9>/run/osrun-dockerd.lock
@@ -86,7 +90,7 @@ osrun_ensure_docker_engine() (
     # A machine with systemd manages its own engine: start that one, never a second dockerd beside it.
     if [ -d /run/systemd/system ] && systemctl cat docker.service >/dev/null 2>&1; then
         osrun__say "starting the Docker engine (systemctl start docker)"
-        systemctl start docker
+        systemctl start docker || true
         osrun__wait_for_engine "" && exit 0
         osrun__fail "systemctl start docker did not bring the engine up." "See: journalctl -u docker -n 50"
         exit 1
@@ -99,14 +103,16 @@ osrun_ensure_docker_engine() (
         exit 1
     fi
 
-    local driver
-    driver=$(osrun__pick_storage_driver)
-    osrun__start_dockerd "$driver" && exit 0
-    if [ "$driver" = overlay2 ] && [ -z "${OSRUN_DOCKER_STORAGE_DRIVER:-}" ]; then
-        osrun__say "dockerd did not start with overlay2; retrying with vfs"
-        osrun__start_dockerd vfs && exit 0
+    local driver rc=0
+    driver=$(osrun__pick_storage_driver) || exit 1
+    osrun__start_dockerd "$driver" || rc=$?
+    # Exited (not merely slow) with an overlay2 the probe accepted: vfs works wherever dockerd does.
+    if [ "$rc" -eq 2 ] && [ "$driver" = overlay2 ] && [ -z "${OSRUN_DOCKER_STORAGE_DRIVER:-}" ]; then
+        osrun__say "dockerd exited with overlay2; retrying with vfs (slower: every container copies its image)"
+        rc=0
+        osrun__start_dockerd vfs || rc=$?
     fi
-    exit 1
+    exit "$rc"
 )
 
 # Prints the storage driver for a dockerd started here. Keeps the driver that already holds images (switching
@@ -133,8 +139,8 @@ osrun__pick_storage_driver() {
     echo "$ok"
 }
 
-# Starts dockerd with the given storage driver and waits for it. Returns 1 (after showing its log) if it does
-# not answer in time.
+# Starts dockerd with the given storage driver and waits for it. Returns 1 (after stopping it and showing its
+# log) if it does not answer in time, 2 if it exits first.
 osrun__start_dockerd() {
     local driver=$1 log=${OSRUN_DOCKERD_LOG:-/var/log/osrun-dockerd.log}
     local -a args=()
@@ -147,18 +153,28 @@ osrun__start_dockerd() {
     osrun__say "starting dockerd (storage driver $driver, log $log)"
     mkdir -p "$(dirname "$log")"
     printf '\n==== %s osrun starts dockerd %s\n' "$(date -Is)" "${args[*]}" >>"$log"
+    OSRUN__LOG_FROM=$(stat -c %s "$log")
     setsid nohup dockerd "${args[@]}" >>"$log" 2>&1 </dev/null &
-    local pid=$!
-    if osrun__wait_for_engine "$pid"; then
-        return 0
+    local pid=$! rc=0
+    osrun__wait_for_engine "$pid" || rc=$?
+    if [ "$rc" -eq 1 ]; then
+        osrun__say "stopping the dockerd that did not answer (pid $pid)"
+        kill "$pid" 2>/dev/null || true
+        local _
+        for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
     fi
-    kill "$pid" 2>/dev/null || true
-    local i
-    for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    return 1
+    return "$rc"
 }
 
-# Waits (bounded) until `docker info` answers. With a PID, gives up early when that process exits.
+# Shows the last lines dockerd wrote since osrun started it.
+osrun__dockerd_log_tail() {
+    local log=${OSRUN_DOCKERD_LOG:-/var/log/osrun-dockerd.log}
+    [ -f "$log" ] || return 0
+    tail -c +"$((${OSRUN__LOG_FROM:-0} + 1))" "$log" | tail -n 15 | sed 's/^/       | /' >&2
+}
+
+# Waits (bounded) until `docker info` answers: 0 when it does, 1 on timeout; with a PID, 2 as soon as that
+# process exits.
 osrun__wait_for_engine() {
     local pid=$1 log=${OSRUN_DOCKERD_LOG:-/var/log/osrun-dockerd.log}
     local timeout=${OSRUN_DOCKERD_TIMEOUT:-60}
@@ -169,14 +185,14 @@ osrun__wait_for_engine() {
         fi
         if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
             osrun__fail "dockerd exited before it answered. Last lines of $log:"
-            tail -n 15 "$log" >&2 2>/dev/null || true
-            return 1
+            osrun__dockerd_log_tail
+            return 2
         fi
         sleep 0.5
     done
     osrun__fail "the Docker engine did not answer within ${timeout}s (waited for /var/run/docker.sock and docker info)." \
         "Last lines of $log:"
-    tail -n 15 "$log" >&2 2>/dev/null || true
+    osrun__dockerd_log_tail
     return 1
 }
 
@@ -190,7 +206,7 @@ osrun_ensure_base_image() (
     set -euo pipefail
     local image=${OSRUN_BASE_IMAGE:-debian:bookworm-slim}
     docker image inspect "$image" >/dev/null 2>&1 && exit 0
-    osrun__docker_answers || { osrun__fail "the Docker engine does not answer; call osrun_ensure_docker_engine first."; exit 1; }
+    osrun_ensure_docker_engine || exit 1
 
     # A registry may be reachable after all (a user's machine): a pull is faster and gives the official image.
     if [ -z "${OSRUN_NO_PULL:-}" ] && timeout 60 docker pull -q "$image" >/dev/null 2>&1; then
@@ -203,12 +219,12 @@ osrun_ensure_base_image() (
             "Run this script as root (it builds the image with debootstrap), or: docker pull $image"
         exit 1
     fi
-    command -v debootstrap >/dev/null 2>&1 || osrun__apt_install debootstrap
+    if ! command -v debootstrap >/dev/null 2>&1; then osrun__apt_install debootstrap || exit 1; fi
 
     local mirror
     mirror=$(osrun__debian_mirror)
     local work
-    work=$(mktemp -d /var/tmp/osrun-rootfs.XXXXXX)
+    work=$(mktemp -d /var/tmp/osrun-rootfs.XXXXXX) || exit 1
     # Never leave a mount (debootstrap mounts proc/sys inside the target) or the directory behind.
     trap 'osrun__unmount_under "$work"; rm -rf --one-file-system "$work"' EXIT
 
@@ -221,13 +237,16 @@ osrun_ensure_base_image() (
         exit 1
     fi
     osrun__unmount_under "$work/root"
-    osrun__configure_rootfs "$work/root"
-    tar --numeric-owner --xattrs -C "$work/root" -c . \
+    osrun__configure_rootfs "$work/root" || { osrun__fail "cannot configure the debootstrapped tree in $work/root"; exit 1; }
+    if ! tar --numeric-owner --xattrs -C "$work/root" -c . \
         | docker import \
             --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
             --change 'CMD ["bash"]' \
             --message "debootstrap --variant=minbase bookworm from $mirror (osrun)" \
-            - "$image" >/dev/null
+            - "$image" >/dev/null; then
+        osrun__fail "docker import of the debootstrapped tree as $image failed."
+        exit 1
+    fi
     osrun__say "imported $image in $((SECONDS - started)) s ($(docker image inspect -f '{{.Size}}' "$image" | numfmt --to=iec))"
 )
 
@@ -338,28 +357,42 @@ EOF
 # ---------------------------------------------------------------------------------------------------------------
 
 # Builds the osrun image (default tag osrun:latest) from this repository: docker/Dockerfile with the repository
-# root as context. Needs the shaded CLI jar (target/osrun-*-cli.jar, from `mvn package`).
+# root as context (.dockerignore lets only the Dockerfile's inputs in). Needs the shaded CLI jar
+# (target/osrun-*-cli.jar, from `mvn package`; the newest one if there are several). Further arguments go to
+# docker build. Set OSRUN_VERBOSE=1 to see docker build's output.
 osrun_image_build() (
     set -euo pipefail
     local tag=${1:-osrun:latest} root=$OSRUN_REPO_ROOT
+    if [ $# -gt 0 ]; then shift; fi
     local jar
-    jar=$(cd "$root" && ls -t target/osrun-*-cli.jar 2>/dev/null | head -n 1 || true)
+    # shellcheck disable=SC2012 # names are osrun-VERSION-cli.jar
+    jar=$(cd "$root" && { ls -t target/osrun-*-cli.jar 2>/dev/null || true; } | head -n 1)
     if [ -z "$jar" ]; then
         osrun__fail "no CLI jar in $root/target (target/osrun-*-cli.jar)." "Build it first: mvn -q -DskipTests package"
         exit 1
     fi
     [ -f "$root/docker/guest/build.sh" ] || { osrun__fail "$root/docker/guest/build.sh is missing."; exit 1; }
-    osrun_ensure_docker_engine
-    osrun_ensure_base_image
+    # git keeps no empty folders: a clean clone may lack win11-init/, which the Dockerfile copies.
+    mkdir -p "$root/win11-init" || exit 1
+    osrun_ensure_docker_engine || exit 1
+    osrun_ensure_base_image || exit 1
     osrun__say "building image $tag from $jar"
     local started=$SECONDS
     # The legacy builder (no buildx here) prints every step; keep that output for failures only.
     local log
-    log=$(mktemp)
-    if ! docker build -f "$root/docker/Dockerfile" --build-arg "OSRUN_JAR=$jar" -t "$tag" "$root" >"$log" 2>&1; then
-        tail -n 40 "$log" >&2
+    log=$(mktemp) || exit 1
+    local -a cmd=(docker build -f "$root/docker/Dockerfile" --build-arg "OSRUN_JAR=$jar" -t "$tag" "$@" "$root")
+    local rc=0
+    if [ "${OSRUN_VERBOSE:-0}" = 1 ]; then
+        "${cmd[@]}" 2>&1 | tee "$log" >&2 || rc=$?
+    else
+        "${cmd[@]}" >"$log" 2>&1 || rc=$?
+    fi
+    if [ "$rc" -ne 0 ]; then
+        [ "${OSRUN_VERBOSE:-0}" = 1 ] || tail -n 40 "$log" >&2
         rm -f "$log"
-        osrun__fail "docker build of $tag failed (last lines above)."
+        osrun__fail "docker build of $tag failed (output above)." \
+            "Rerun with OSRUN_VERBOSE=1 for the whole build output."
         exit 1
     fi
     rm -f "$log"
