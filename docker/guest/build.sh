@@ -31,7 +31,8 @@ out=$(cd "$1" && pwd)
 case "$out/" in "$here"/*) die "OUTDIR must not be inside $here (its files are inputs of the stamp)";; esac
 debs=${OSRUN_GUEST_DEBS:-$out/debs}
 mkdir -p "$debs"
-# Fixed timestamps and a sorted file list make the initrd byte-for-byte reproducible.
+# Fixed timestamps and a sorted file list make the initrd byte-for-byte reproducible
+# (any fixed date will do; it only shows as the files' mtimes inside the guest).
 epoch=${SOURCE_DATE_EPOCH:-1700000000}
 
 # ---------------------------------------------------------------------------
@@ -39,7 +40,8 @@ epoch=${SOURCE_DATE_EPOCH:-1700000000}
 missing=
 for tool in apt-get:apt apt-cache:apt dpkg-deb:dpkg cpio:cpio depmod:kmod modprobe:kmod \
             gzip:gzip sha256sum:coreutils flock:util-linux find:findutils awk:mawk; do
-    command -v "${tool%%:*}" >/dev/null 2>&1 || missing="$missing ${tool#*:}"
+    command -v "${tool%%:*}" >/dev/null 2>&1 && continue
+    case " $missing " in *" ${tool#*:} "*) ;; *) missing="$missing ${tool#*:}" ;; esac
 done
 [ -z "$missing" ] || die "missing tools; install them with: apt-get install -y --no-install-recommends$missing"
 [ "$(dpkg --print-architecture)" = amd64 ] || die "the guest is x86_64 and this script runs its binaries at build time: build on an amd64 host"
@@ -48,6 +50,8 @@ done
 # One build per OUTDIR at a time (parallel test JVMs may all call us).
 exec 9>"$out/.lock"
 flock 9
+# Holding the lock, any temp folder left is from a build that was killed.
+rm -rf "$out"/.build.* "$debs"/.download.*
 
 # ---------------------------------------------------------------------------
 # The packages.  qemu-ga is dynamically linked; the library packages below are what
@@ -56,7 +60,7 @@ kernel_meta=linux-image-cloud-amd64
 packages=(busybox-static qemu-guest-agent
           libc6 libglib2.0-0 libpcre2-8-0 libnuma1 libudev1 liburing2)
 
-# The modules the guest loads, by name or alias; their dependencies come along.
+# The modules the guest loads; their dependencies (modules.dep) come along.
 # virtio_*: the QEMU devices osrun attaches (PCI transport, agent port, NIC, disk).
 # cifs: QEMU's SMB share.  cifs asks the crypto API for cmac(aes) (SMB3 signing),
 # sha512 (SMB 3.1.1), ccm/gcm(aes) (encryption), ecb, md4/arc4 (NTLM, pulled as
@@ -88,8 +92,9 @@ resolve() {
 # its answer is kept in OUTDIR/.apt-answer and reused until anything that could
 # change it does: the package lists, apt's sources and preferences, installed packages.
 apt_fingerprint() {
-    stat -c '%n %s %Y' /var/lib/apt/lists/* /etc/apt/sources.list* /etc/apt/sources.list.d/* \
-        /etc/apt/preferences* /etc/apt/preferences.d/* /etc/apt/apt.conf.d/* /var/lib/dpkg/status \
+    stat -c '%n %s %Y' /var/lib/apt/lists/*Packages* /var/lib/apt/lists/*Release* \
+        /etc/apt/sources.list* /etc/apt/sources.list.d/* /etc/apt/preferences* /etc/apt/preferences.d/* \
+        /etc/apt/apt.conf.d/* /var/lib/dpkg/status \
         2>/dev/null | sha256sum | cut -d' ' -f1
 }
 apt_state=$(apt_fingerprint || true)
@@ -240,9 +245,8 @@ depmod -b "$root" "$kver"
     rm -f "$root/$f"
     mkdir -p "$root/$(dirname "$f")"
     cp "$here/rootfs/$f" "$root/$f"
-    chmod 0644 "$root/$f"
+    case "$f" in ./init|./sbin/*) chmod 0755 "$root/$f" ;; *) chmod 0644 "$root/$f" ;; esac
 done
-chmod 0755 "$root/init" "$root/sbin/shutdown" "$root/sbin/osrun-mount-share" "$root/sbin/osrun-umount-share"
 
 # The initramfs: newc cpio, root-owned, fixed mtimes, sorted, gzip without a name or
 # time in its header.  /dev/console is not needed here: the kernel's built-in
@@ -265,8 +269,9 @@ for pin in "${pins[@]}"; do
     keep=$(deb_of "${pin%%=*}" "${pin#*=}")
     for f in "$debs/${pin%%=*}"_*.deb; do [ "$f" = "$keep" ] || rm -f "$f"; done
 done
+keep=$(deb_of "$kernel_pkg" "${kernel_pin#*=}")
 for f in "$debs"/linux-image-*-cloud-amd64_*.deb; do  # older kernels have other package names
-    [ -f "$f" ] && [ "$f" != "$(deb_of "$kernel_pkg" "${kernel_pin#*=}")" ] && rm -f "$f"
+    if [ -f "$f" ] && [ "$f" != "$keep" ]; then rm -f "$f"; fi
 done
 
 echo "tiny guest built: kernel $kver, initrd $(du -k "$out/initrd.img" | cut -f1) KiB, in $out"

@@ -1,0 +1,114 @@
+package dev.osrun.cli;
+
+import dev.osrun.GuestKind;
+import dev.osrun.engine.Accel;
+import dev.osrun.local.LocalVm;
+import dev.osrun.server.Auth;
+import dev.osrun.server.ControlServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code osrun serve}: keeps a VM running behind the control API (HTTP/JSON on one port, bearer token) for a test
+ * JVM. The port opens first; the VM is provisioned and started in the background, so health says
+ * {@code starting} meanwhile. Stops the VM on SIGTERM or SIGINT.
+ *
+ * <p>The token is {@code OSRUN_TOKEN}; when that is unset, a random one is made and printed once on stdout as
+ * {@code OSRUN_TOKEN=<token>}, and nowhere else.
+ */
+@Command(name = "serve", sortOptions = false, usageHelpAutoWidth = true,
+        description = "Keeps a VM running behind the control API (HTTP/JSON, bearer token) until SIGTERM/SIGINT.",
+        footer = {"", "Environment: OSRUN_TOKEN (else a random token is printed once as OSRUN_TOKEN=...), OSRUN_GUEST, "
+                + "OSRUN_ACCEL, OSRUN_CACHE."})
+final class ServeCommand implements Callable<Integer> {
+
+    private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Display this help")
+    boolean help;
+
+    @Option(names = "--guest", paramLabel = "GUEST", defaultValue = "${env:OSRUN_GUEST:-windows11}",
+            converter = OsrunCommand.GuestKindConverter.class, description = "windows11 or tiny (default: ${DEFAULT-VALUE}; env OSRUN_GUEST)")
+    GuestKind guest;
+
+    @Option(names = "--accel", paramLabel = "ACCEL", defaultValue = "auto",
+            description = "auto, kvm or tcg (default: auto; env OSRUN_ACCEL overrides)")
+    String accel;
+
+    @Option(names = "--memory", paramLabel = "MIB", description = "Guest memory in MiB (default: 512 tiny, 4096 windows11)")
+    Integer memoryMiB;
+
+    @Option(names = "--cpus", paramLabel = "N", defaultValue = "1", description = "Virtual CPUs (default: ${DEFAULT-VALUE})")
+    int cpus;
+
+    @Option(names = {"-s", "--use-snapshot"}, paramLabel = "NAME", defaultValue = "provisioned",
+            description = "Start from this snapshot (default: ${DEFAULT-VALUE})")
+    String snapshot;
+
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "5460",
+            description = "The control API's port (default: ${DEFAULT-VALUE}; 0 picks a free one)")
+    int port;
+
+    @Option(names = "--bind", paramLabel = "ADDRESS",
+            description = "Listen on this address (default: 0.0.0.0 in a container, else 127.0.0.1)")
+    String bind;
+
+    @Option(names = "--persistent",
+            description = "Run on the cached disk itself, so saved snapshots outlive the server (one server per cache at a time)")
+    boolean persistent;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        if (port < 0 || port > 65535) {
+            throw new ParameterException(spec.commandLine(), "--port must be between 0 and 65535; it is " + port);
+        }
+        Accel accelerator = Accel.parse(accel);
+        RunCommand.Environment.warnings(accelerator).forEach(warning -> log.warn("{}", warning));
+        String token = System.getenv(Auth.TOKEN_ENV);
+        boolean generated = token == null || token.isBlank();
+        if (generated) {
+            token = Auth.randomToken();
+        }
+        ControlServer server = ControlServer.builder(guest)
+                .token(token)
+                .bindAddress(bind != null ? bind : inContainer() ? "0.0.0.0" : "127.0.0.1")
+                .port(port)
+                .start();
+        if (generated) {
+            PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
+            out.println(Auth.TOKEN_ENV + "=" + token);
+            out.flush();
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "osrun-serve-stop"));
+
+        LocalVm.Builder builder = LocalVm.builder(guest)
+                .accel(accelerator)
+                .cpus(cpus)
+                .memoryMiB(memoryMiB != null ? memoryMiB : guest == GuestKind.TINY ? 512 : 4096)
+                .snapshot(snapshot)
+                .persistent(persistent);
+        server.launch(builder::start);
+        server.awaitStop();
+        return 0;
+    }
+
+    private static boolean inContainer() {
+        return Files.exists(Path.of("/.dockerenv")) || Files.exists(Path.of("/run/.containerenv"));
+    }
+}

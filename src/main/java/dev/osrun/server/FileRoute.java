@@ -1,0 +1,113 @@
+package dev.osrun.server;
+
+import com.sun.net.httpserver.HttpExchange;
+import dev.osrun.GuestNotRespondingException;
+import dev.osrun.OsrunException;
+import dev.osrun.VmCrashedException;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+
+/**
+ * {@code /v1/files?path=<absolute guest path>[&format=zip]}: {@code PUT} writes the request body to that path
+ * (one file, or with {@code format=zip} a zip of a directory tree that replaces the directory); {@code GET}
+ * answers the file's bytes ({@code application/octet-stream}) or, with {@code format=zip}, a zip of the tree.
+ *
+ * <p>Bodies pass through a fresh temporary directory whose names are the server's own; request input never
+ * names a host path. The directory is deleted whatever happens.
+ */
+final class FileRoute implements Route {
+
+    private static final Set<String> PARAMETERS = Set.of("path", "format");
+    private static final String PAYLOAD = "payload";
+    private static final String ARCHIVE = "upload.zip";
+
+    private final ServedVm served;
+
+    FileRoute(ServedVm served) {
+        this.served = served;
+    }
+
+    @Override
+    public void handle(HttpExchange exchange) throws IOException {
+        Route.requireMethod(exchange, "GET", "PUT");
+        Query query = Query.parse(exchange.getRequestURI(), PARAMETERS);
+        String guestPath = GuestPaths.require(query.get("path").orElse(null), served.guest().os());
+        boolean zip = zip(query);
+        try (ScratchDir scratch = ScratchDir.create()) {
+            if (exchange.getRequestMethod().equals("PUT")) {
+                put(exchange, scratch, guestPath, zip);
+            } else {
+                get(exchange, scratch, guestPath, zip);
+            }
+        }
+    }
+
+    private static boolean zip(Query query) {
+        String format = query.get("format").orElse("raw");
+        if (!format.equals("raw") && !format.equals("zip")) {
+            throw ApiException.badRequest("'format' must be 'zip' (a directory tree) or 'raw' (one file, the default); it is '" + format + "'");
+        }
+        return format.equals("zip");
+    }
+
+    private void put(HttpExchange exchange, ScratchDir scratch, String guestPath, boolean zip) throws IOException {
+        Path received = scratch.resolve(zip ? ARCHIVE : PAYLOAD);
+        try (InputStream body = exchange.getRequestBody()) {
+            Files.copy(body, received);
+        }
+        Path upload = received;
+        if (zip) {
+            upload = scratch.resolve(PAYLOAD);
+            Files.createDirectory(upload);
+            ZipTrees.extract(received, upload);
+            Files.delete(received);
+        }
+        Path source = upload;
+        served.call(vm -> {
+            vm.upload(source, guestPath);
+            return null;
+        });
+        Json.sendEmpty(exchange, 204);
+    }
+
+    private void get(HttpExchange exchange, ScratchDir scratch, String guestPath, boolean zip) throws IOException {
+        Path downloaded = scratch.resolve(PAYLOAD);
+        try {
+            served.call(vm -> {
+                vm.download(guestPath, downloaded);
+                return null;
+            });
+        } catch (VmCrashedException | GuestNotRespondingException e) {
+            throw e;
+        } catch (OsrunException e) {
+            throw ApiException.notFound(e.getMessage());
+        }
+        if (!Files.exists(downloaded)) {
+            throw ApiException.notFound("The guest has nothing at " + guestPath);
+        }
+        if (zip != Files.isDirectory(downloaded)) {
+            throw new ApiException(409, zip
+                    ? guestPath + " is a file, not a directory: ask without format=zip"
+                    : guestPath + " is a directory: ask with format=zip for a zip of its tree");
+        }
+        if (zip) {
+            exchange.getResponseHeaders().set("Content-Type", "application/zip");
+            exchange.sendResponseHeaders(200, 0);
+            try (OutputStream out = exchange.getResponseBody()) {
+                ZipTrees.write(downloaded, out);
+            }
+            return;
+        }
+        long size = Files.size(downloaded);
+        exchange.getResponseHeaders().set("Content-Type", "application/octet-stream");
+        exchange.sendResponseHeaders(200, size == 0 ? -1 : size);
+        try (OutputStream out = exchange.getResponseBody()) {
+            Files.copy(downloaded, out);
+        }
+    }
+}

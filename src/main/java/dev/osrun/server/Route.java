@@ -1,0 +1,26 @@
+package dev.osrun.server;
+
+import com.sun.net.httpserver.HttpExchange;
+
+import java.io.IOException;
+
+/**
+ * One resource of the control API. A route either completes the response or throws before starting it; the
+ * {@link Router} turns what it throws into a JSON error.
+ */
+@FunctionalInterface
+interface Route {
+
+    /** Serves one authenticated request. */
+    void handle(HttpExchange exchange) throws IOException;
+
+    /** @throws ApiException 405 unless the request's method is one of {@code allowed} */
+    static void requireMethod(HttpExchange exchange, String... allowed) {
+        for (String method : allowed) {
+            if (method.equals(exchange.getRequestMethod())) {
+                return;
+            }
+        }
+        throw ApiException.methodNotAllowed(exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(), allowed);
+    }
+}
