@@ -41,6 +41,15 @@ public interface GuestProfile {
     /** The program that mounts the share in the guest, if the guest needs one (Windows reaches it by UNC path). */
     Optional<AgentExec> mountShare();
 
+    /**
+     * The command that drops the guest's share mount, whatever state it is in, and mounts it afresh; empty when
+     * {@link #mountShare()} is. After a snapshot is restored, the guest's SMB connection belongs to a TCP session
+     * QEMU no longer has, and the old mount answers "Stale file handle".
+     */
+    default Optional<AgentExec> remountShare() {
+        return mountShare();
+    }
+
     /** The charset the guest's programs write text in. */
     Charset charset();
 }

@@ -89,6 +89,12 @@ public final class LinuxProfile implements GuestProfile {
     }
 
     @Override
+    public Optional<AgentExec> remountShare() {
+        return Optional.of(new AgentExec("/bin/sh",
+                List.of("-c", "/sbin/osrun-umount-share; exec /sbin/osrun-mount-share"), null));
+    }
+
+    @Override
     public Charset charset() {
         return StandardCharsets.UTF_8;
     }

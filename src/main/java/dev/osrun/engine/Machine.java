@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -107,8 +108,10 @@ public final class Machine implements AutoCloseable {
             machine.awaitAgent(bootTimeout);
             if (spec.loadSnapshot() != null) {
                 machine.setGuestClock();
+                machine.mountShare(true);
+            } else {
+                machine.mountShare(false);
             }
-            machine.mountShare();
             log.info("VM up ({}, {} MiB, {}, {})", accel, spec.memoryMiB(),
                     spec.loadSnapshot() != null ? "restored '" + spec.loadSnapshot() + "'" : "booted",
                     spec.shareDir() != null ? "share " + spec.shareDir() : "no share");
@@ -202,12 +205,14 @@ public final class Machine implements AutoCloseable {
         }
     }
 
-    private void mountShare() {
-        if (spec.shareDir() == null || profile.mountShare().isEmpty()) {
+    /** Mounts the share in the guest; {@code afresh} after a restore, when the snapshot's mount is stale. */
+    private void mountShare(boolean afresh) {
+        Optional<AgentExec> mount = afresh ? profile.remountShare() : profile.mountShare();
+        if (spec.shareDir() == null || mount.isEmpty()) {
             shareMounted = spec.shareDir() != null;
             return;
         }
-        GuestExecStatus status = runToCompletion(profile.mountShare().get(), Duration.ofSeconds(30));
+        GuestExecStatus status = runToCompletion(mount.get(), Duration.ofSeconds(30));
         shareMounted = status.exitCode() != null && status.exitCode() == 0;
         if (!shareMounted) {
             log.warn("The share could not be mounted in the guest; files will go through the guest agent. {}",
@@ -301,7 +306,7 @@ public final class Machine implements AutoCloseable {
             return null;
         });
         setGuestClock();
-        mountShare();
+        mountShare(true);
     }
 
     /** Sets the guest clock to the host's: after a restore it shows the time the snapshot was taken. */
