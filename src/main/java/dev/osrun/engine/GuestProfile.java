@@ -50,6 +50,14 @@ public interface GuestProfile {
         return mountShare();
     }
 
+    /**
+     * The command that unmounts the share before a snapshot is saved, so that no snapshot holds an SMB connection
+     * (restored, it would be stale); empty when the guest keeps no mount across snapshots.
+     */
+    default Optional<AgentExec> unmountShare() {
+        return Optional.empty();
+    }
+
     /** The charset the guest's programs write text in. */
     Charset charset();
 }

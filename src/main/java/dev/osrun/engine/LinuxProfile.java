@@ -89,6 +89,11 @@ public final class LinuxProfile implements GuestProfile {
     }
 
     @Override
+    public Optional<AgentExec> unmountShare() {
+        return Optional.of(new AgentExec("/sbin/osrun-umount-share", List.of(), null));
+    }
+
+    @Override
     public Optional<AgentExec> remountShare() {
         return Optional.of(new AgentExec("/bin/sh",
                 List.of("-c", "/sbin/osrun-umount-share; exec /sbin/osrun-mount-share"), null));

@@ -280,10 +280,24 @@ public final class Machine implements AutoCloseable {
 
     // ---- snapshots -------------------------------------------------------------------------------------------
 
-    /** Saves disk and memory under {@code name}, replacing a snapshot of that name. */
+    /**
+     * Saves disk and memory under {@code name}, replacing a snapshot of that name. The share is unmounted while
+     * the snapshot is taken, so that restoring it never finds a dead SMB connection.
+     */
     public SnapshotInfo saveSnapshot(String name) {
         SnapshotTable.requireValidName(name);
-        hmp("savevm " + name, Duration.ofMinutes(10));
+        Optional<AgentExec> unmount = profile.unmountShare();
+        boolean remount = shareMounted && unmount.isPresent();
+        if (remount) {
+            runToCompletion(unmount.get(), Duration.ofSeconds(30));
+        }
+        try {
+            hmp("savevm " + name, Duration.ofMinutes(10));
+        } finally {
+            if (remount) {
+                mountShare(false);
+            }
+        }
         return snapshots().stream().filter(s -> s.name().equals(name)).findFirst()
                 .orElseThrow(() -> new OsrunException("savevm reported no error but snapshot '" + name + "' is not listed"));
     }

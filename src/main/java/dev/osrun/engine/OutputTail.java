@@ -38,8 +38,27 @@ final class OutputTail {
                 .onUnmappableCharacter(CodingErrorAction.REPLACE);
     }
 
-    /** Reads whatever was appended since the last call and passes it on. */
+    /**
+     * Reads whatever was appended since the last call and passes it on, up to the first NUL byte. The guest's
+     * SMB client writes cached pages back in no particular order, so while the command runs the file can have
+     * holes that read as zeros and are filled later; a NUL is therefore taken only by {@link #finish()}, when
+     * the guest has closed the file.
+     */
     void poll() {
+        read(false);
+    }
+
+    /** Reads to the end, NULs included (the command is over and its files closed), and flushes held-back bytes. */
+    void finish() {
+        read(true);
+        buffer.flip();
+        decode(true);
+        decoder.flush(chars);
+        emit();
+        buffer.clear();
+    }
+
+    private void read(boolean toTheEnd) {
         if (!Files.exists(file)) {
             return;
         }
@@ -51,25 +70,30 @@ final class OutputTail {
                 if (n <= 0) {
                     break;
                 }
-                position += n;
-                all.write(buffer.array(), start, n);
+                int taken = toTheEnd ? n : untilNul(start, n);
+                buffer.position(start + taken);
+                position += taken;
+                all.write(buffer.array(), start, taken);
                 buffer.flip();
                 decode(false);
                 buffer.compact();
+                if (taken < n) {
+                    break;
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot read the command's output from " + file, e);
         }
     }
 
-    /** Reads to the end and flushes any held-back bytes. */
-    void finish() {
-        poll();
-        buffer.flip();
-        decode(true);
-        decoder.flush(chars);
-        emit();
-        buffer.clear();
+    private int untilNul(int start, int length) {
+        byte[] bytes = buffer.array();
+        for (int i = 0; i < length; i++) {
+            if (bytes[start + i] == 0) {
+                return i;
+            }
+        }
+        return length;
     }
 
     private void decode(boolean endOfInput) {

@@ -25,13 +25,15 @@ public final class TinyGuestRecipe {
     private static final Logger log = LoggerFactory.getLogger(TinyGuestRecipe.class);
     private static final Duration BOOT_TIMEOUT = Duration.ofMinutes(3);
     private static final Duration LOCK_TIMEOUT = Duration.ofMinutes(15);
+    /** Changes whenever what this recipe saves changes, so that older caches are provisioned anew. */
+    private static final String RECIPE_VERSION = "2";
 
     private TinyGuestRecipe() {
     }
 
     /** The cache path of the provisioned disk for this guest and hardware (it may not exist yet). */
     public static Path diskPath(CacheDir cache, TinyGuest guest, Hardware hardware) {
-        return cache.resolve("tiny-" + hardware.key("tiny", guest.stamp()) + ".qcow2");
+        return cache.resolve("tiny-" + hardware.key("tiny-recipe" + RECIPE_VERSION, guest.stamp()) + ".qcow2");
     }
 
     /**
