@@ -48,9 +48,8 @@ final class RunCommand {
             builder.disk(Path.of(options.drive));
         }
         options.forwardPorts.forEach(builder::forwardPort);
-        if (options.debugPorts || options.vnc) {
-            builder.vnc("0.0.0.0:50");
-        }
+        DebugPorts debugPorts = new DebugPorts(options.debugPorts, options.vnc);
+        debugPorts.configure(builder);
 
         AtomicReference<LocalVm> running = new AtomicReference<>();
         Thread stopOnSignal = new Thread(() -> {
@@ -62,8 +61,9 @@ final class RunCommand {
         }, "osrun-signal");
         Runtime.getRuntime().addShutdownHook(stopOnSignal);
 
-        try (LocalVm vm = builder.start()) {
+        try (debugPorts; LocalVm vm = builder.start()) {
             running.set(vm);
+            debugPorts.open(vm);
             if (options.verbose) {
                 err.println("osrun: VM ready, running: " + line);
             }
@@ -75,7 +75,10 @@ final class RunCommand {
             if (tz != null && !tz.isBlank()) {
                 execOptions = execOptions.withEnv("TZ", tz);
             }
-            ExecResult result = vm.shell(line, execOptions);
+            ExecResult result;
+            try (StatusLog status = StatusLog.follow(vm.machine().spec().shareDir(), err)) {
+                result = vm.shell(line, execOptions);
+            }
             out.flush();
             if (options.newSnapshot != null) {
                 vm.saveSnapshot(options.newSnapshot);
@@ -84,7 +87,7 @@ final class RunCommand {
                 }
             }
             if (options.pause) {
-                pause();
+                pause(debugPorts);
             }
             running.set(null);
             return result.exitCode();
@@ -103,10 +106,9 @@ final class RunCommand {
         }
     }
 
-    private void pause() {
-        err.println("osrun: the VM keeps running (--pause). "
-                + (options.vnc || options.debugPorts ? "Its screen: noVNC at http://localhost:8000/vnc.html, VNC at port 5950. " : "")
-                + "Press ENTER to stop it.");
+    private void pause(DebugPorts debugPorts) {
+        err.println("osrun: the VM keeps running (--pause). " + debugPorts.describe()
+                + (debugPorts.any() ? "" : "Add --vnc to see its screen in a browser. ") + "Press ENTER to stop it.");
         try {
             new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
         } catch (IOException e) {

@@ -391,8 +391,13 @@ public final class Machine implements AutoCloseable {
         return call("polling guest process " + pid, () -> agent.execStatus(pid));
     }
 
-    /** The agent itself, for file calls; callers wrap their calls in {@link #call}. */
-    GuestAgentClient agent() {
+    /**
+     * The guest agent client, for what this class does not offer (relaying it on a debugging port, say); within
+     * the engine, callers wrap their calls in {@link #call}.
+     *
+     * @throws VmCrashedException when QEMU has exited
+     */
+    public GuestAgentClient agent() {
         ensureAlive();
         return agent;
     }

@@ -173,6 +173,7 @@ public class LocalVm implements LinuxVm {
         private Path disk;
         private final List<PortForward> forwards = new ArrayList<>();
         private String vncDisplay;
+        private final List<String> qemuArgs = new ArrayList<>();
 
         private Builder(GuestKind guest) {
             this.guest = guest;
@@ -217,6 +218,9 @@ public class LocalVm implements LinuxVm {
         /** Serves the screen over VNC at this address, e.g. {@code 0.0.0.0:50}. */
         public Builder vnc(String display) { this.vncDisplay = display; return this; }
 
+        /** Appends these arguments to QEMU's command line as they are (a monitor on a TCP port, say). */
+        public Builder qemuArgs(List<String> args) { this.qemuArgs.addAll(args); return this; }
+
         /**
          * Provisions the guest if the cache has none, then starts the VM from the snapshot.
          *
@@ -225,8 +229,8 @@ public class LocalVm implements LinuxVm {
          */
         public LocalVm start() {
             if (guest != GuestKind.TINY) {
-                throw new OsrunException("The local engine provisions only the tiny guest so far. Windows 11 runs in the "
-                        + "osrun image: use bin/osrun with Docker, or OsrunContainer.");
+                throw new OsrunException("osrun cannot provision " + guest + " yet: the Windows 11 recipe (win11-init/) is "
+                        + "not written. Use the tiny Linux guest: --guest tiny (or OSRUN_GUEST=tiny).");
             }
             CacheDir cacheDir = cache != null ? cache : CacheDir.fromEnvironment();
             Hardware hardware = Hardware.of(accel, memoryMiB, cpus);
@@ -256,6 +260,7 @@ public class LocalVm implements LinuxVm {
                         .forwards(forwards)
                         .vncDisplay(vncDisplay)
                         .loadSnapshot(snapshot)
+                        .extraArgs(qemuArgs)
                         .build();
                 return new LocalVm(Machine.start(spec, new LinuxProfile(), RESTORE_BOOT_TIMEOUT), runDir, lock);
             } catch (IOException e) {

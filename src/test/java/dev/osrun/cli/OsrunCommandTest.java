@@ -73,6 +73,15 @@ class OsrunCommandTest {
     }
 
     @Test
+    void theGuestsStatusLogIsEchoedOnStderr() throws Exception {
+        Run run = osrun("--guest", "tiny", "echo 'step 1: done' >> /mnt/qemu/status.txt; echo out");
+
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.stdout()).isEqualTo("out\n");
+        assertThat(run.stderr()).contains("osrun: status: step 1: done\n");
+    }
+
+    @Test
     void anUnknownSnapshotListsTheExistingOnes() throws Exception {
         Run run = osrun("--guest", "tiny", "-s", "does-not-exist", "true");
 

@@ -60,7 +60,7 @@ class ServeCommandTest {
                     .filter(p -> p.info().command().orElse("").contains("qemu-system")).toList();
             assertThat(qemu).hasSize(1);
 
-            serve.destroy(); // SIGTERM
+            serve.toHandle().destroy(); // SIGTERM (Process.destroy() would also close our end of its pipes)
 
             assertThat(serve.waitFor(30, TimeUnit.SECONDS)).as("osrun serve exits after SIGTERM").isTrue();
             out.get(5, TimeUnit.SECONDS);
