@@ -90,6 +90,38 @@ class OsrunCommandTest {
     }
 
     @Test
+    void sigtermStopsTheVmAndExitsPromptly() throws Exception {
+        Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), OsrunCommand.class.getName(),
+                "--guest", "tiny", "echo ready; sleep 600").start();
+        try {
+            java.io.BufferedReader out = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            assertThat(CompletableFuture.supplyAsync(() -> {
+                try {
+                    return out.readLine();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).get(3, TimeUnit.MINUTES)).isEqualTo("ready");
+            List<ProcessHandle> qemu = process.descendants()
+                    .filter(p -> p.info().command().orElse("").contains("qemu-system")).toList();
+            assertThat(qemu).hasSize(1);
+
+            long start = System.nanoTime();
+            process.toHandle().destroy(); // SIGTERM
+
+            assertThat(process.waitFor(10, TimeUnit.SECONDS)).as("osrun exits within 10 s of SIGTERM").isTrue();
+            assertThat(process.exitValue()).isEqualTo(143);
+            assertThat(qemu.get(0).onExit().get(5, TimeUnit.SECONDS).isAlive()).isFalse();
+            assertThat(java.time.Duration.ofNanos(System.nanoTime() - start)).isLessThan(java.time.Duration.ofSeconds(10));
+        } finally {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+        }
+    }
+
+    @Test
     void aBadFlagPrintsUsageAndExitsTwo() throws Exception {
         Run run = osrun("--no-such-flag", "true");
 
