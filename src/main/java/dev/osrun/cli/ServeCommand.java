@@ -102,7 +102,8 @@ final class ServeCommand implements Callable<Integer> {
                 .cpus(cpus)
                 .memoryMiB(memoryMiB != null ? memoryMiB : guest == GuestKind.TINY ? 512 : 4096)
                 .snapshot(snapshot)
-                .persistent(persistent);
+                .persistent(persistent)
+                .progress(server::progress);
         server.launch(builder::start);
         server.awaitStop();
         return 0;

@@ -18,6 +18,7 @@ import dev.osrun.engine.PortForward;
 import dev.osrun.provision.CacheDir;
 import dev.osrun.provision.Hardware;
 import dev.osrun.provision.QemuTools;
+import dev.osrun.provision.ProvisioningListener;
 import dev.osrun.provision.TinyGuest;
 import dev.osrun.provision.TinyGuestRecipe;
 import org.slf4j.Logger;
@@ -174,6 +175,7 @@ public class LocalVm implements LinuxVm {
         private final List<PortForward> forwards = new ArrayList<>();
         private String vncDisplay;
         private final List<String> qemuArgs = new ArrayList<>();
+        private ProvisioningListener progress = ProvisioningListener.NONE;
 
         private Builder(GuestKind guest) {
             this.guest = guest;
@@ -218,6 +220,9 @@ public class LocalVm implements LinuxVm {
         /** Serves the screen over VNC at this address, e.g. {@code 0.0.0.0:50}. */
         public Builder vnc(String display) { this.vncDisplay = display; return this; }
 
+        /** Tells {@code listener} what provisioning does, when the cache has no provisioned guest yet. */
+        public Builder progress(ProvisioningListener listener) { this.progress = listener; return this; }
+
         /** Appends these arguments to QEMU's command line as they are (a monitor on a TCP port, say). */
         public Builder qemuArgs(List<String> args) { this.qemuArgs.addAll(args); return this; }
 
@@ -235,7 +240,7 @@ public class LocalVm implements LinuxVm {
             CacheDir cacheDir = cache != null ? cache : CacheDir.fromEnvironment();
             Hardware hardware = Hardware.of(accel, memoryMiB, cpus);
             TinyGuest tiny = TinyGuest.locate();
-            Path base = disk != null ? disk : TinyGuestRecipe.provision(cacheDir, tiny, hardware);
+            Path base = disk != null ? disk : TinyGuestRecipe.provision(cacheDir, tiny, hardware, progress);
             Path runDir = createRunDir();
             CacheDir.Lock lock = null;
             try {

@@ -42,6 +42,16 @@ public final class TinyGuestRecipe {
      * @throws dev.osrun.OsrunException when the guest fails to boot; the message carries the serial log's tail
      */
     public static Path provision(CacheDir cache, TinyGuest guest, Hardware hardware) {
+        return provision(cache, guest, hardware, ProvisioningListener.NONE);
+    }
+
+    /**
+     * Returns the provisioned disk, provisioning it first if the cache has none, and tells {@code listener} the
+     * steps it takes.
+     *
+     * @throws dev.osrun.OsrunException when the guest fails to boot; the message carries the serial log's tail
+     */
+    public static Path provision(CacheDir cache, TinyGuest guest, Hardware hardware, ProvisioningListener listener) {
         Path disk = diskPath(cache, guest, hardware);
         if (Files.exists(disk)) {
             return disk;
@@ -52,6 +62,7 @@ public final class TinyGuestRecipe {
             }
             cache.removeLeftovers();
             log.info("Provisioning the tiny guest into {} (first use of this cache)", disk);
+            listener.step("provisioning", "Booting a blank tiny guest to provision " + disk.getFileName());
             long started = System.nanoTime();
             Path partial = cache.temporaryFor(disk);
             Path runDir = Files.createTempDirectory("osrun-provision-");
@@ -62,10 +73,13 @@ public final class TinyGuestRecipe {
                         .shareDir(runDir.resolve("share"))
                         .build();
                 try (Machine machine = Machine.start(spec, new LinuxProfile(), BOOT_TIMEOUT)) {
+                    listener.step("saving", "Saving the '" + PROVISIONED + "' snapshot");
                     machine.saveSnapshot(PROVISIONED);
                 }
                 cache.publish(partial, disk);
-                log.info("Provisioned the tiny guest in {} ms", (System.nanoTime() - started) / 1_000_000);
+                long millis = (System.nanoTime() - started) / 1_000_000;
+                log.info("Provisioned the tiny guest in {} ms", millis);
+                listener.step("provisioned", "Provisioned the tiny guest in " + millis + " ms");
                 return disk;
             } finally {
                 Files.deleteIfExists(partial);

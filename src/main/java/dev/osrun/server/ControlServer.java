@@ -96,6 +96,14 @@ public final class ControlServer implements AutoCloseable {
     }
 
     /**
+     * Publishes a step of the VM's start on the event stream and in health ({@code provisioning}, say), for a
+     * {@link dev.osrun.provision.ProvisioningListener} to call.
+     */
+    public void progress(String step, String detail) {
+        served.progress(step, detail);
+    }
+
+    /**
      * Starts the VM in the background with {@code starter} (a first start can provision for minutes) and serves it
      * once it is up. The server owns that VM and closes it when it stops. If the start fails, health reports
      * {@code failed} with the reason.
@@ -105,8 +113,8 @@ public final class ControlServer implements AutoCloseable {
     public void launch(Supplier<? extends Vm> starter) {
         Objects.requireNonNull(starter, "starter");
         Thread thread = new Thread(() -> {
-            served.progress("provisioning", "Provisioning (on first use) and starting the " + served.guest().id()
-                    + " guest; a first start can take minutes");
+            served.progress("launching", "Starting the " + served.guest().id()
+                    + " guest; a first start provisions it, which can take minutes");
             Vm vm;
             try {
                 vm = starter.get();

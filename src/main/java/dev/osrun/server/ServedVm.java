@@ -57,7 +57,7 @@ final class ServedVm {
         return Optional.ofNullable(vm);
     }
 
-    /** Publishes a status step while the VM starts ({@code starting}, {@code provisioning}). */
+    /** Publishes a status step while the VM starts ({@code starting}, {@code launching}, {@code provisioning}, …). */
     void progress(String step, String detail) {
         if (status == Status.STARTING) {
             message = detail;

@@ -5,8 +5,10 @@ import dev.osrun.GuestKind;
 import dev.osrun.local.LocalVm;
 import dev.osrun.testing.RequiresTinyGuest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -22,14 +24,15 @@ class ControlServerLifecycleTest {
     private static final String TOKEN = Auth.randomToken();
 
     @Test
-    void healthSaysStartingUntilTheVmIsUpThenEventsReportReadyAndACrash() throws Exception {
+    void healthSaysStartingUntilTheVmIsUpThenEventsReportProvisioningReadyAndACrash(@TempDir Path freshCache) throws Exception {
         CountDownLatch mayStart = new CountDownLatch(1);
         AtomicReference<LocalVm> started = new AtomicReference<>();
         try (ControlServer server = ControlServer.builder(GuestKind.TINY).token(TOKEN).port(0).start()) {
             ApiClient api = new ApiClient(server.port(), TOKEN);
             server.launch(() -> {
                 awaitQuietly(mayStart);
-                started.set(LocalVm.builder(GuestKind.TINY).start());
+                // A cache of its own, so that the start provisions and the events show it.
+                started.set(LocalVm.builder(GuestKind.TINY).cache(freshCache).progress(server::progress).start());
                 return started.get();
             });
 
@@ -39,8 +42,10 @@ class ControlServerLifecycleTest {
             assertThat(api.postJson("/v1/exec", "{\"shell\":\"true\"}").statusCode()).isEqualTo(503);
 
             try (ApiClient.Events events = api.events()) {
-                events.await("status", "provisioning", Duration.ofSeconds(10));
+                events.await("status", "launching", Duration.ofSeconds(10));
                 mayStart.countDown();
+                events.await("status", "provisioning", Duration.ofSeconds(30));
+                events.await("status", "provisioned", Duration.ofMinutes(3));
                 events.await("status", "ready", Duration.ofMinutes(3));
                 assertThat(api.get("/v1/health").statusCode()).isEqualTo(200);
 
