@@ -124,14 +124,10 @@ final class CommandRunner {
         }
     }
 
+    /** Deletes a job or transfer directory in the share; a failure only warns (the share dies with the VM). */
     static void deleteTree(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (var paths = Files.walk(root)) {
-            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
+        try {
+            DirectoryTree.delete(root);
         } catch (IOException e) {
             log.warn("Could not delete {}: {}", root, e.toString());
         }

@@ -11,6 +11,7 @@ import dev.osrun.SnapshotNotFoundException;
 import dev.osrun.Vm;
 import dev.osrun.engine.Accel;
 import dev.osrun.engine.Command;
+import dev.osrun.engine.DirectoryTree;
 import dev.osrun.engine.LinuxProfile;
 import dev.osrun.engine.Machine;
 import dev.osrun.engine.MachineSpec;
@@ -141,23 +142,13 @@ public class LocalVm implements LinuxVm {
                 diskLock.close();
             }
             try {
-                deleteTree(runDir);
+                DirectoryTree.delete(runDir);
             } catch (IOException e) {
                 log.warn("Could not remove {}: {}", runDir, e.toString());
             }
         }
     }
 
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (var paths = Files.walk(root)) {
-            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        }
-    }
 
     /** Configures and starts a {@link LocalVm}. */
     public static final class Builder {
@@ -290,7 +281,7 @@ public class LocalVm implements LinuxVm {
                 lock.close();
             }
             try {
-                deleteTree(runDir);
+                DirectoryTree.delete(runDir);
             } catch (IOException e) {
                 log.debug("Could not remove {}", runDir, e);
             }

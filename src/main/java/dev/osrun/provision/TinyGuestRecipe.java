@@ -1,5 +1,6 @@
 package dev.osrun.provision;
 
+import dev.osrun.engine.DirectoryTree;
 import dev.osrun.engine.LinuxProfile;
 import dev.osrun.engine.Machine;
 import dev.osrun.engine.MachineSpec;
@@ -83,21 +84,11 @@ public final class TinyGuestRecipe {
                 return disk;
             } finally {
                 Files.deleteIfExists(partial);
-                deleteTree(runDir);
+                DirectoryTree.delete(runDir);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot provision the tiny guest into " + cache.root(), e);
         }
     }
 
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (var paths = Files.walk(root)) {
-            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        }
-    }
 }

@@ -3,12 +3,12 @@ package dev.osrun.server;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.osrun.engine.DirectoryTree;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 /** A fresh private temporary directory for one request, deleted with everything in it on {@link #close()}. */
 final class ScratchDir implements AutoCloseable {
@@ -42,10 +42,8 @@ final class ScratchDir implements AutoCloseable {
 
     @Override
     public void close() {
-        try (Stream<Path> paths = Files.walk(path)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
+        try {
+            DirectoryTree.delete(path);
         } catch (IOException e) {
             log.warn("Could not remove the temporary directory {}: {}", path, e.toString());
         }
