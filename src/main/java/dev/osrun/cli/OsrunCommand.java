@@ -3,6 +3,7 @@ package dev.osrun.cli;
 import dev.osrun.GuestKind;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -52,19 +53,8 @@ public final class OsrunCommand implements Callable<Integer> {
     @Option(names = {"-d", "--drive"}, paramLabel = "PATH", description = "Use this qcow2 drive instead of the provisioned one")
     String drive;
 
-    @Option(names = "--guest", paramLabel = "GUEST", defaultValue = "${env:OSRUN_GUEST:-windows11}",
-            converter = GuestKindConverter.class, description = "windows11 or tiny (default: ${DEFAULT-VALUE}; env OSRUN_GUEST)")
-    GuestKind guest;
-
-    @Option(names = "--accel", paramLabel = "ACCEL", defaultValue = "auto",
-            description = "auto, kvm or tcg (default: auto; env OSRUN_ACCEL overrides)")
-    String accel;
-
-    @Option(names = "--memory", paramLabel = "MIB", description = "Guest memory in MiB (default: 512 tiny, 4096 windows11)")
-    Integer memoryMiB;
-
-    @Option(names = "--cpus", paramLabel = "N", defaultValue = "1", description = "Virtual CPUs (default: ${DEFAULT-VALUE})")
-    int cpus;
+    @Mixin
+    VmOptions vm = new VmOptions();
 
     @Option(names = "--debug-ports", defaultValue = "${env:OSRUN_DEBUG_PORTS:-false}", fallbackValue = "true", arity = "0..1",
             description = "Open the seed's debugging ports: VNC 5950, QEMU monitor 55556, agent 44444 (unauthenticated!)")

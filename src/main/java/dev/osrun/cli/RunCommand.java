@@ -2,7 +2,6 @@ package dev.osrun.cli;
 
 import dev.osrun.ExecOptions;
 import dev.osrun.ExecResult;
-import dev.osrun.GuestKind;
 import dev.osrun.OsrunException;
 import dev.osrun.engine.Accel;
 import dev.osrun.local.LocalVm;
@@ -35,14 +34,10 @@ final class RunCommand {
             return 2;
         }
         String line = String.join(" ", options.command);
-        Accel accel = Accel.parse(options.accel);
+        Accel accel = options.vm.accel();
         Environment.warnings(accel).forEach(warning -> err.println("osrun: warning: " + warning));
 
-        LocalVm.Builder builder = LocalVm.builder(options.guest)
-                .accel(accel)
-                .cpus(options.cpus)
-                .memoryMiB(options.memoryMiB != null ? options.memoryMiB : options.guest == GuestKind.TINY ? 512 : 4096)
-                .snapshot(options.useSnapshot)
+        LocalVm.Builder builder = options.vm.builder(options.useSnapshot)
                 .persistent(true);
         if (options.drive != null) {
             builder.disk(Path.of(options.drive));

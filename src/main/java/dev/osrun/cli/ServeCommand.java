@@ -1,7 +1,5 @@
 package dev.osrun.cli;
 
-import dev.osrun.GuestKind;
-import dev.osrun.engine.Accel;
 import dev.osrun.local.LocalVm;
 import dev.osrun.server.Auth;
 import dev.osrun.server.ControlServer;
@@ -9,6 +7,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -43,19 +42,8 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Display this help")
     boolean help;
 
-    @Option(names = "--guest", paramLabel = "GUEST", defaultValue = "${env:OSRUN_GUEST:-windows11}",
-            converter = OsrunCommand.GuestKindConverter.class, description = "windows11 or tiny (default: ${DEFAULT-VALUE}; env OSRUN_GUEST)")
-    GuestKind guest;
-
-    @Option(names = "--accel", paramLabel = "ACCEL", defaultValue = "auto",
-            description = "auto, kvm or tcg (default: auto; env OSRUN_ACCEL overrides)")
-    String accel;
-
-    @Option(names = "--memory", paramLabel = "MIB", description = "Guest memory in MiB (default: 512 tiny, 4096 windows11)")
-    Integer memoryMiB;
-
-    @Option(names = "--cpus", paramLabel = "N", defaultValue = "1", description = "Virtual CPUs (default: ${DEFAULT-VALUE})")
-    int cpus;
+    @Mixin
+    VmOptions vm = new VmOptions();
 
     @Option(names = {"-s", "--use-snapshot"}, paramLabel = "NAME", defaultValue = "provisioned",
             description = "Start from this snapshot (default: ${DEFAULT-VALUE})")
@@ -78,14 +66,13 @@ final class ServeCommand implements Callable<Integer> {
         if (port < 0 || port > 65535) {
             throw new ParameterException(spec.commandLine(), "--port must be between 0 and 65535; it is " + port);
         }
-        Accel accelerator = Accel.parse(accel);
-        RunCommand.Environment.warnings(accelerator).forEach(warning -> log.warn("{}", warning));
+        RunCommand.Environment.warnings(vm.accel()).forEach(warning -> log.warn("{}", warning));
         String token = System.getenv(Auth.TOKEN_ENV);
         boolean generated = token == null || token.isBlank();
         if (generated) {
             token = Auth.randomToken();
         }
-        ControlServer server = ControlServer.builder(guest)
+        ControlServer server = ControlServer.builder(vm.guest)
                 .token(token)
                 .bindAddress(bind != null ? bind : inContainer() ? "0.0.0.0" : "127.0.0.1")
                 .port(port)
@@ -97,11 +84,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "osrun-serve-stop"));
 
-        LocalVm.Builder builder = LocalVm.builder(guest)
-                .accel(accelerator)
-                .cpus(cpus)
-                .memoryMiB(memoryMiB != null ? memoryMiB : guest == GuestKind.TINY ? 512 : 4096)
-                .snapshot(snapshot)
+        LocalVm.Builder builder = vm.builder(snapshot)
                 .persistent(persistent)
                 .progress(server::progress);
         server.launch(builder::start);

@@ -1,0 +1,39 @@
+package dev.osrun.cli;
+
+import dev.osrun.GuestKind;
+import dev.osrun.engine.Accel;
+import dev.osrun.local.LocalVm;
+import picocli.CommandLine.Option;
+
+/** The flags that choose the VM, shared by {@code osrun <command>} and {@code osrun serve}. */
+final class VmOptions {
+
+    @Option(names = "--guest", paramLabel = "GUEST", defaultValue = "${env:OSRUN_GUEST:-windows11}",
+            converter = OsrunCommand.GuestKindConverter.class,
+            description = "windows11 or tiny (default: ${DEFAULT-VALUE}; env OSRUN_GUEST)")
+    GuestKind guest;
+
+    @Option(names = "--accel", paramLabel = "ACCEL", defaultValue = "auto",
+            description = "auto, kvm or tcg (default: auto; env OSRUN_ACCEL overrides)")
+    String accel;
+
+    @Option(names = "--memory", paramLabel = "MIB", description = "Guest memory in MiB (default: 512 tiny, 4096 windows11)")
+    Integer memoryMiB;
+
+    @Option(names = "--cpus", paramLabel = "N", defaultValue = "1", description = "Virtual CPUs (default: ${DEFAULT-VALUE})")
+    int cpus;
+
+    /** The accelerator asked for. */
+    Accel accel() {
+        return Accel.parse(accel);
+    }
+
+    /** A builder for the VM these flags describe, starting from {@code snapshot}. */
+    LocalVm.Builder builder(String snapshot) {
+        return LocalVm.builder(guest)
+                .accel(accel())
+                .cpus(cpus)
+                .memoryMiB(memoryMiB != null ? memoryMiB : guest == GuestKind.TINY ? 512 : 4096)
+                .snapshot(snapshot);
+    }
+}
