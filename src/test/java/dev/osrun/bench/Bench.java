@@ -44,6 +44,7 @@ final class Bench {
         node.put("qemu", command("qemu-system-x86_64", "--version").lines().findFirst().orElse(""));
         node.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
         node.put("accel", accel);
+        node.put("loadavg_at_end", firstLine(Path.of("/proc/loadavg")));
         return node;
     }
 
@@ -53,6 +54,14 @@ final class Bench {
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), machine);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot write " + file, e);
+        }
+    }
+
+    private static String firstLine(Path file) {
+        try {
+            return Files.readAllLines(file).stream().findFirst().orElse("");
+        } catch (IOException e) {
+            return "";
         }
     }
 

@@ -125,7 +125,7 @@ public final class CliBench {
                     () -> exec(http, base, token, "{\"argv\":[\"true\"]}"));
             results.time(results.metric("serve_exec_shell_true", "POST /v1/exec {\"shell\":\"true\"} to the serve container"),
                     2, n, () -> exec(http, base, token, "{\"shell\":\"true\"}"));
-            results.time(results.metric("serve_health", "GET /v1/health (HTTP + auth + agent ping)"), 5, n,
+            results.time(results.metric("serve_health", "GET /v1/health (HTTP + auth + shell(\"exit 0\") in the guest)"), 5, n,
                     () -> health(http, base, token));
         } finally {
             run(List.of("docker", "rm", "-f", name), Map.of());
