@@ -1,6 +1,8 @@
 package dev.osrun.it;
 
+import org.slf4j.LoggerFactory;
 import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.output.Slf4jLogConsumer;
 import org.testcontainers.containers.wait.strategy.Wait;
 
 import java.net.URI;
@@ -28,6 +30,7 @@ final class OsrunServeContainer extends GenericContainer<OsrunServeContainer> {
         withEnv("OSRUN_ACCEL", "tcg");
         withCommand("serve", "--guest", "tiny");
         withExposedPorts(API_PORT);
+        withLogConsumer(new Slf4jLogConsumer(LoggerFactory.getLogger(OsrunServeContainer.class)));
         waitingFor(Wait.forHttp("/v1/health").forPort(API_PORT)
                 .withHeader("Authorization", "Bearer " + token)
                 .forStatusCode(200)

@@ -49,7 +49,7 @@ class ServeIT {
         serve = new OsrunServeContainer(TOKEN).withCache(cache);
         serve.start();
         api = serve.api();
-        assertThat(api.send("POST", "/v1/snapshots/clean", null).statusCode()).isEqualTo(201);
+        assertStatus(api.send("POST", "/v1/snapshots/clean", null), 201);
     }
 
     @BeforeEach
@@ -106,7 +106,7 @@ class ServeIT {
         JsonNode body = ApiClient.parse(response.body());
         assertThat(body.get("status").asText()).isEqualTo("ready");
         assertThat(body.get("guest").asText()).isEqualTo("tiny");
-        assertThat(api.send("POST", "/v1/health", new byte[0]).statusCode()).isEqualTo(405);
+        assertStatus(api.send("POST", "/v1/health", new byte[0]), 405);
     }
 
     // ---- exec --------------------------------------------------------------------------------------------
@@ -252,10 +252,10 @@ class ServeIT {
         ApiClient.parse(list.body()).forEach(s -> assertThat(s.get("vmStateBytes").asLong()).as("%s", s).isPositive());
 
         shell("rm /root/marker");
-        assertThat(api.send("POST", "/v1/snapshots/api-saved/restore", null).statusCode()).isEqualTo(204);
+        assertStatus(api.send("POST", "/v1/snapshots/api-saved/restore", null), 204);
         assertThat(shell("cat /root/marker").stdout()).isEqualTo("saved\n");
 
-        assertThat(api.send("DELETE", "/v1/snapshots/api-saved", null).statusCode()).isEqualTo(204);
+        assertStatus(api.send("DELETE", "/v1/snapshots/api-saved", null), 204);
         assertThat(snapshotNames()).contains("clean").doesNotContain("api-saved");
     }
 
@@ -301,6 +301,11 @@ class ServeIT {
     }
 
     // ---- helpers -----------------------------------------------------------------------------------------
+
+    private static void assertStatus(HttpResponse<byte[]> response, int expected) {
+        assertThat(response.statusCode()).as("%s %s answered %s", response.request().method(), response.request().uri().getRawPath(),
+                new String(response.body(), StandardCharsets.UTF_8)).isEqualTo(expected);
+    }
 
     private ApiClient.Frames shell(String commandLine) {
         String json;
