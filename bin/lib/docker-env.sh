@@ -9,6 +9,7 @@
 #   osrun_ensure_base_image           make `debian:bookworm-slim` exist locally (debootstrap + docker import)
 #   osrun_image_build [TAG [ARG...]]  build the osrun image (default osrun:latest) from this repository;
 #                                     ARGs go to docker build (e.g. --no-cache, --build-arg OSRUN_CDS_TRAINING=...)
+#   osrun_image_jar_digest JAR        the digest that labels an image built from JAR (dev.osrun.jar-sha256)
 #   osrun_testcontainers_env          export the Testcontainers settings this kind of machine needs
 #
 # Settings (environment):
@@ -381,7 +382,9 @@ osrun_image_build() (
     # The legacy builder (no buildx here) prints every step; keep that output for failures only.
     local log
     log=$(mktemp) || exit 1
-    local -a cmd=(docker build -f "$root/docker/Dockerfile" --build-arg "OSRUN_JAR=$jar" -t "$tag" "$@" "$root")
+    # The label lets bin/osrun tell whether an image holds this tree's jar (osrun_image_jar_digest).
+    local -a cmd=(docker build -f "$root/docker/Dockerfile" --build-arg "OSRUN_JAR=$jar"
+        --label "dev.osrun.jar-sha256=$(osrun_image_jar_digest "$root/$jar")" -t "$tag" "$@" "$root")
     local rc=0
     if [ "${OSRUN_VERBOSE:-0}" = 1 ]; then
         "${cmd[@]}" 2>&1 | tee "$log" >&2 || rc=$?
@@ -398,6 +401,9 @@ osrun_image_build() (
     rm -f "$log"
     osrun__say "built $tag in $((SECONDS - started)) s ($(docker image inspect -f '{{.Size}}' "$tag" | numfmt --to=iec))"
 )
+
+# Prints the short digest of a jar that osrun_image_build puts in the image's label dev.osrun.jar-sha256.
+osrun_image_jar_digest() { sha256sum "$1" | cut -c1-16; }
 
 # ---------------------------------------------------------------------------------------------------------------
 # Testcontainers

@@ -22,7 +22,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>A new client first gets the latest status or crash event, then every event published after it. Each client
  * is served by its own daemon thread, outside the request pool, so open streams never starve other requests;
- * a client that stops reading is dropped when its queue fills. {@link #close()} ends every stream at once.
+ * a client that stops reading is dropped when its queue fills. {@link #close()} ends every stream once it has
+ * sent the events published before (the last "stopping" status among them).
  */
 final class EventStream implements AutoCloseable {
 
@@ -85,14 +86,14 @@ final class EventStream implements AutoCloseable {
         return clients.size();
     }
 
-    /** Ends every stream; publishing afterwards does nothing. */
+    /** Ends every stream after the events already queued for it; publishing afterwards does nothing. */
     @Override
     public void close() {
         synchronized (this) {
             closed = true;
         }
         for (Client client : clients) {
-            client.end();
+            client.finish();
         }
     }
 
@@ -111,9 +112,17 @@ final class EventStream implements AutoCloseable {
             }
         }
 
+        /** Ends the stream at once, dropping what is queued (a client that stopped reading). */
         void end() {
             queue.clear();
             queue.offer(END);
+        }
+
+        /** Ends the stream after the events already queued, such as the last "stopping" status. */
+        void finish() {
+            if (!queue.offer(END)) {
+                end();
+            }
         }
 
         void run() {
