@@ -118,9 +118,12 @@ final class RunCommand {
 
         static java.util.List<String> warnings(Accel accel) {
             java.util.List<String> warnings = new java.util.ArrayList<>();
-            if (accel != Accel.TCG && System.getenv(Accel.ENV) == null && !Accel.kvmUsable()) {
+            if (accel == Accel.AUTO && System.getenv(Accel.ENV) == null && !Accel.kvmUsable()) {
                 warnings.add("/dev/kvm is not available, so the VM runs under software emulation (much slower). "
                         + "With Docker, pass --device /dev/kvm.");
+            } else if (accel == Accel.AUTO && System.getenv(Accel.ENV) == null && !Accel.kvmWorks()) {
+                warnings.add("/dev/kvm is there but QEMU cannot run a guest with it (nested virtualisation?), so the VM "
+                        + "runs under software emulation. --accel kvm forces KVM.");
             }
             Path cache = Path.of("/cache");
             if (Files.exists(Path.of("/.dockerenv")) && Files.isDirectory(cache) && !MountInfo.isMountPoint(cache)) {

@@ -7,12 +7,13 @@ import java.util.Locale;
 /**
  * How QEMU runs the guest's CPU: hardware virtualisation (KVM) or software emulation (TCG).
  *
- * <p>{@link #AUTO} picks KVM when {@code /dev/kvm} can be opened for reading and writing, TCG otherwise. The
+ * <p>{@link #AUTO} picks KVM when {@code /dev/kvm} can be opened for reading and writing and a guest runs with it
+ * ({@link KvmProbe}), TCG otherwise. The
  * environment variable {@code OSRUN_ACCEL} ({@code auto|kvm|tcg}) overrides whatever the caller chose: nested KVM
  * can be far slower than TCG, and the person running the tests knows their machine best.
  */
 public enum Accel {
-    /** KVM when usable, else TCG. */
+    /** KVM when usable and working, else TCG. */
     AUTO,
     /** Hardware virtualisation through {@code /dev/kvm}. */
     KVM,
@@ -42,7 +43,15 @@ public enum Accel {
         if (chosen != AUTO) {
             return chosen;
         }
-        return kvmUsable() ? KVM : TCG;
+        return kvmWorks() ? KVM : TCG;
+    }
+
+    /**
+     * Whether KVM can be opened and a guest actually runs with it here (see {@link KvmProbe}: in some nested
+     * virtual machines QEMU aborts or stalls under KVM while software emulation works).
+     */
+    public static boolean kvmWorks() {
+        return kvmUsable() && KvmProbe.kvmRunsGuests();
     }
 
     /** Whether {@code /dev/kvm} exists and this process may open it for reading and writing. */
