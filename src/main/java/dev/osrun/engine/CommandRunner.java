@@ -29,7 +29,8 @@ import java.util.function.Consumer;
 final class CommandRunner {
 
     private static final Logger log = LoggerFactory.getLogger(CommandRunner.class);
-    private static final String JOBS = ".osrun/jobs";
+    /** Job directories sit at the share's top level: every path component costs the guest an SMB lookup. */
+    private static final String JOB_PREFIX = ".osrun-job-";
     private static final Duration KILL_WAIT = Duration.ofSeconds(10);
 
     private final Machine machine;
@@ -44,7 +45,7 @@ final class CommandRunner {
         try {
             GuestProfile profile = machine.profile();
             Optional<String> guestJobDir = Optional.ofNullable(jobDir)
-                    .map(dir -> profile.sharePath(JOBS + "/" + dir.getFileName()));
+                    .map(dir -> profile.sharePath(dir.getFileName().toString()));
             AgentExec exec = profile.build(command, options.environment(), options.workingDirectory(), guestJobDir);
             long pid = machine.startProcess(exec, jobDir == null ? nonEmpty(options.stdin()) : null, jobDir == null);
             Output out = new Output(jobDir, "out", profile.charset(), options.stdoutConsumer());
@@ -112,7 +113,7 @@ final class CommandRunner {
     }
 
     private Path createJobDir(byte[] stdin) {
-        Path dir = machine.spec().shareDir().resolve(JOBS).resolve(UUID.randomUUID().toString());
+        Path dir = machine.spec().shareDir().resolve(JOB_PREFIX + UUID.randomUUID());
         try {
             Files.createDirectories(dir);
             Files.write(dir.resolve("in"), stdin);

@@ -29,7 +29,8 @@ public final class LinuxProfile implements GuestProfile {
      */
     private static final String WRAPPER = String.join("\n",
             "d=$1 w=$2; shift 2",
-            "if [ -n \"$d\" ]; then exec <\"$d/in\" >\"$d/out\" 2>\"$d/err\" || exit 125; fi",
+            // Opened from inside the job directory: one path lookup over SMB instead of three.
+            "if [ -n \"$d\" ]; then o=$PWD; cd -- \"$d\" && exec <in >out 2>err && cd -- \"$o\" || exit 125; fi",
             "if [ -n \"$w\" ]; then cd -- \"$w\" || exit 126; fi",
             "exec setsid \"$@\"");
 

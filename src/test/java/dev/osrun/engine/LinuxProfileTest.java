@@ -16,11 +16,11 @@ class LinuxProfileTest {
     @Test
     void userWordsTravelAsPositionalParametersNeverInsideTheWrapper() {
         AgentExec exec = linux.build(new Command.Shell("echo '$HOME' \"%\" ^ & \\"), Map.of(), Optional.of("/tmp"),
-                Optional.of("/mnt/qemu/.osrun/jobs/1"));
+                Optional.of("/mnt/qemu/.osrun-job-1"));
 
         assertThat(exec.path()).isEqualTo("/bin/sh");
         assertThat(exec.args().subList(2, exec.args().size()))
-                .containsExactly("osrun-exec", "/mnt/qemu/.osrun/jobs/1", "/tmp", "/bin/sh", "-c", "echo '$HOME' \"%\" ^ & \\");
+                .containsExactly("osrun-exec", "/mnt/qemu/.osrun-job-1", "/tmp", "/bin/sh", "-c", "echo '$HOME' \"%\" ^ & \\");
         assertThat(exec.env()).isNull();
     }
 
