@@ -20,27 +20,32 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /** A small client of the control API for tests: java.net.http with the bearer token, JSON and NDJSON helpers. */
-final class ApiClient {
+public final class ApiClient {
 
-    static final ObjectMapper JSON = new ObjectMapper();
+    public static final ObjectMapper JSON = new ObjectMapper();
 
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).build();
     private final URI base;
     private final String token;
 
-    ApiClient(int port, String token) {
-        this.base = URI.create("http://127.0.0.1:" + port);
+    public ApiClient(int port, String token) {
+        this(URI.create("http://127.0.0.1:" + port), token);
+    }
+
+    /** A client of the API at {@code base} (a container's mapped port, say). */
+    public ApiClient(URI base, String token) {
+        this.base = base;
         this.token = token;
     }
 
     /** A request to {@code pathAndQuery} with the token (or none, when this client's token is null). */
-    HttpRequest.Builder request(String pathAndQuery) {
+    public HttpRequest.Builder request(String pathAndQuery) {
         HttpRequest.Builder builder = HttpRequest.newBuilder(base.resolve(pathAndQuery)).timeout(Duration.ofMinutes(2));
         return token == null ? builder : builder.header("Authorization", "Bearer " + token);
     }
 
-    HttpResponse<byte[]> send(HttpRequest request) {
+    public HttpResponse<byte[]> send(HttpRequest request) {
         try {
             return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
@@ -51,22 +56,22 @@ final class ApiClient {
         }
     }
 
-    HttpResponse<byte[]> send(String method, String pathAndQuery, byte[] body) {
+    public HttpResponse<byte[]> send(String method, String pathAndQuery, byte[] body) {
         HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body);
         return send(request(pathAndQuery).method(method, publisher).build());
     }
 
-    HttpResponse<byte[]> get(String pathAndQuery) {
+    public HttpResponse<byte[]> get(String pathAndQuery) {
         return send("GET", pathAndQuery, null);
     }
 
-    HttpResponse<byte[]> postJson(String path, String json) {
+    public HttpResponse<byte[]> postJson(String path, String json) {
         return send(request(path).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json)).build());
     }
 
     /** Starts an exec and returns its frames as they arrive, one JSON object per line. */
-    HttpResponse<Stream<String>> execStreaming(String json) {
+    public HttpResponse<Stream<String>> execStreaming(String json) {
         try {
             return http.send(request("/v1/exec").header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofLines());
@@ -79,7 +84,7 @@ final class ApiClient {
     }
 
     /** Runs an exec to its end and returns every frame. */
-    List<JsonNode> exec(String json) {
+    public List<JsonNode> exec(String json) {
         HttpResponse<Stream<String>> response = execStreaming(json);
         if (response.statusCode() != 200) {
             throw new AssertionError("Expecting exec to answer 200 but was " + response.statusCode() + ": "
@@ -91,7 +96,7 @@ final class ApiClient {
     }
 
     /** Opens the event stream; its {@code data:} payloads arrive in the returned queue. */
-    Events events() {
+    public Events events() {
         try {
             HttpResponse<Stream<String>> response = http.send(request("/v1/events").build(), HttpResponse.BodyHandlers.ofLines());
             return new Events(response);
@@ -103,11 +108,11 @@ final class ApiClient {
         }
     }
 
-    static String path(String guestPath) {
+    public static String path(String guestPath) {
         return URLEncoder.encode(guestPath, StandardCharsets.UTF_8);
     }
 
-    static JsonNode parse(String json) {
+    public static JsonNode parse(String json) {
         try {
             return JSON.readTree(json);
         } catch (IOException e) {
@@ -115,13 +120,13 @@ final class ApiClient {
         }
     }
 
-    static JsonNode parse(byte[] json) {
+    public static JsonNode parse(byte[] json) {
         return parse(new String(json, StandardCharsets.UTF_8));
     }
 
     /** What an exec's frames add up to. */
-    record Frames(String stdout, String stderr, JsonNode last, int count) {
-        static Frames of(List<JsonNode> frames) {
+    public record Frames(String stdout, String stderr, JsonNode last, int count) {
+        public static Frames of(List<JsonNode> frames) {
             StringBuilder out = new StringBuilder();
             StringBuilder err = new StringBuilder();
             for (JsonNode frame : frames.subList(0, frames.size() - 1)) {
@@ -138,8 +143,8 @@ final class ApiClient {
     }
 
     /** An open event stream. */
-    static final class Events implements AutoCloseable {
-        final HttpResponse<Stream<String>> response;
+    public static final class Events implements AutoCloseable {
+        public final HttpResponse<Stream<String>> response;
         final BlockingQueue<JsonNode> received = new LinkedBlockingQueue<>();
         final List<String> lines = new ArrayList<>();
         private final Thread reader;
@@ -168,7 +173,7 @@ final class ApiClient {
         }
 
         /** Waits for the next event whose type (and message, if given) match; fails after {@code timeout}. */
-        JsonNode await(String type, String message, Duration timeout) throws InterruptedException {
+        public JsonNode await(String type, String message, Duration timeout) throws InterruptedException {
             long deadline = System.nanoTime() + timeout.toNanos();
             List<JsonNode> seen = new ArrayList<>();
             while (System.nanoTime() < deadline) {
@@ -187,7 +192,7 @@ final class ApiClient {
         }
 
         /** Waits until the server ends the stream. */
-        boolean awaitEnd(Duration timeout) throws InterruptedException {
+        public boolean awaitEnd(Duration timeout) throws InterruptedException {
             reader.join(timeout.toMillis());
             return ended;
         }

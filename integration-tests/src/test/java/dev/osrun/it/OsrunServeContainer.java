@@ -1,5 +1,6 @@
 package dev.osrun.it;
 
+import dev.osrun.server.ApiClient;
 import org.slf4j.LoggerFactory;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.output.Slf4jLogConsumer;

@@ -1,5 +1,6 @@
 package dev.osrun.it;
 
+import dev.osrun.server.ApiClient;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.osrun.server.Auth;
 import org.junit.jupiter.api.AfterAll;

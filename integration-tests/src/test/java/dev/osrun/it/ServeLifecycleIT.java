@@ -1,5 +1,6 @@
 package dev.osrun.it;
 
+import dev.osrun.server.ApiClient;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.testcontainers.containers.GenericContainer;
