@@ -15,6 +15,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /** What {@code osrun [flags] '<command>'} does: restore, run, optionally snapshot or pause, exit with the code. */
@@ -47,9 +48,11 @@ final class RunCommand {
         debugPorts.configure(builder);
 
         AtomicReference<LocalVm> running = new AtomicReference<>();
+        AtomicBoolean stoppedBySignal = new AtomicBoolean();
         Thread stopOnSignal = new Thread(() -> {
             LocalVm vm = running.getAndSet(null);
             if (vm != null) {
+                stoppedBySignal.set(true);
                 err.println("osrun: interrupted; stopping the VM");
                 vm.close();
             }
@@ -87,8 +90,8 @@ final class RunCommand {
             running.set(null);
             return result.exitCode();
         } catch (OsrunException e) {
-            if (running.get() == null && Thread.currentThread().isInterrupted()) {
-                return 130;
+            if (stoppedBySignal.get()) {
+                return 143; // the JVM exits through the signal anyway; the VM's "closed" error is no news
             }
             err.println("osrun: " + e.getMessage());
             return OsrunCommand.EXIT_OSRUN_FAILED;

@@ -113,6 +113,8 @@ class OsrunCommandTest {
 
             assertThat(process.waitFor(10, TimeUnit.SECONDS)).as("osrun exits within 10 s of SIGTERM").isTrue();
             assertThat(process.exitValue()).isEqualTo(143);
+            assertThat(new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8))
+                    .contains("osrun: interrupted; stopping the VM").doesNotContain("has been closed");
             assertThat(qemu.get(0).onExit().get(5, TimeUnit.SECONDS).isAlive()).isFalse();
             assertThat(java.time.Duration.ofNanos(System.nanoTime() - start)).isLessThan(java.time.Duration.ofSeconds(10));
         } finally {
