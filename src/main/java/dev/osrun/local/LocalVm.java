@@ -225,7 +225,7 @@ public class LocalVm implements LinuxVm {
          */
         public LocalVm start() {
             if (guest != GuestKind.TINY) {
-                throw new OsrunException("osrun cannot provision " + guest + " yet: the Windows 11 recipe (win11-init/) is "
+                throw new OsrunException("osrun cannot provision " + guest.id() + " yet: the Windows 11 recipe (win11-init/) is "
                         + "not written. Use the tiny Linux guest: --guest tiny (or OSRUN_GUEST=tiny).");
             }
             CacheDir cacheDir = cache != null ? cache : CacheDir.fromEnvironment();
