@@ -124,6 +124,14 @@ class OsrunCommandTest {
     }
 
     @Test
+    void windowsSaysAtOnceThatItCannotBeProvisionedYet() throws Exception {
+        Run run = osrun("--guest", "windows11", "dir");
+
+        assertThat(run.exitCode()).isEqualTo(OsrunCommand.EXIT_OSRUN_FAILED);
+        assertThat(run.stderr()).contains("cannot provision windows11 yet", "--guest tiny");
+    }
+
+    @Test
     void aBadFlagPrintsUsageAndExitsTwo() throws Exception {
         Run run = osrun("--no-such-flag", "true");
 
