@@ -21,9 +21,12 @@ public final class ExecOptions {
     /** The timeout used when none is given: ten minutes. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(10);
 
+    /** How many characters of each stream an {@link ExecResult} keeps when no limit is given: 16 Mi. */
+    public static final int DEFAULT_OUTPUT_LIMIT = 16 * 1024 * 1024;
+
     private static final Consumer<String> IGNORE = s -> { };
     private static final ExecOptions DEFAULTS =
-            new ExecOptions(new byte[0], Map.of(), null, DEFAULT_TIMEOUT, IGNORE, IGNORE);
+            new ExecOptions(new byte[0], Map.of(), null, DEFAULT_TIMEOUT, IGNORE, IGNORE, DEFAULT_OUTPUT_LIMIT);
 
     private final byte[] stdin;
     private final Map<String, String> environment;
@@ -31,15 +34,17 @@ public final class ExecOptions {
     private final Duration timeout;
     private final Consumer<String> stdoutConsumer;
     private final Consumer<String> stderrConsumer;
+    private final int outputLimit;
 
     private ExecOptions(byte[] stdin, Map<String, String> environment, String workingDirectory, Duration timeout,
-                        Consumer<String> stdoutConsumer, Consumer<String> stderrConsumer) {
+                        Consumer<String> stdoutConsumer, Consumer<String> stderrConsumer, int outputLimit) {
         this.stdin = stdin;
         this.environment = environment;
         this.workingDirectory = workingDirectory;
         this.timeout = timeout;
         this.stdoutConsumer = stdoutConsumer;
         this.stderrConsumer = stderrConsumer;
+        this.outputLimit = outputLimit;
     }
 
     /** Options with empty stdin, no extra environment, the guest's default directory and a ten-minute timeout. */
@@ -49,7 +54,7 @@ public final class ExecOptions {
 
     /** Returns a copy whose command reads these bytes on stdin. */
     public ExecOptions withStdin(byte[] bytes) {
-        return new ExecOptions(bytes.clone(), environment, workingDirectory, timeout, stdoutConsumer, stderrConsumer);
+        return new ExecOptions(bytes.clone(), environment, workingDirectory, timeout, stdoutConsumer, stderrConsumer, outputLimit);
     }
 
     /** Returns a copy whose command reads this text, encoded as UTF-8, on stdin. */
@@ -64,12 +69,13 @@ public final class ExecOptions {
         }
         Map<String, String> env = new LinkedHashMap<>(environment);
         env.put(name, Objects.requireNonNull(value, "value"));
-        return new ExecOptions(stdin, Map.copyOf(env), workingDirectory, timeout, stdoutConsumer, stderrConsumer);
+        return new ExecOptions(stdin, Map.copyOf(env), workingDirectory, timeout, stdoutConsumer, stderrConsumer, outputLimit);
     }
 
     /** Returns a copy whose command starts in this guest directory. */
     public ExecOptions withWorkingDirectory(String guestDirectory) {
-        return new ExecOptions(stdin, environment, Objects.requireNonNull(guestDirectory), timeout, stdoutConsumer, stderrConsumer);
+        return new ExecOptions(stdin, environment, Objects.requireNonNull(guestDirectory), timeout, stdoutConsumer,
+                stderrConsumer, outputLimit);
     }
 
     /** Returns a copy with this timeout; when it expires the command's process tree is killed in the guest. */
@@ -77,17 +83,30 @@ public final class ExecOptions {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("The timeout must be positive, was " + timeout);
         }
-        return new ExecOptions(stdin, environment, workingDirectory, timeout, stdoutConsumer, stderrConsumer);
+        return new ExecOptions(stdin, environment, workingDirectory, timeout, stdoutConsumer, stderrConsumer, outputLimit);
     }
 
     /** Returns a copy that hands stdout to {@code consumer} in pieces as the command writes it. */
     public ExecOptions withStdoutConsumer(Consumer<String> consumer) {
-        return new ExecOptions(stdin, environment, workingDirectory, timeout, Objects.requireNonNull(consumer), stderrConsumer);
+        return new ExecOptions(stdin, environment, workingDirectory, timeout, Objects.requireNonNull(consumer),
+                stderrConsumer, outputLimit);
     }
 
     /** Returns a copy that hands stderr to {@code consumer} in pieces as the command writes it. */
     public ExecOptions withStderrConsumer(Consumer<String> consumer) {
-        return new ExecOptions(stdin, environment, workingDirectory, timeout, stdoutConsumer, Objects.requireNonNull(consumer));
+        return new ExecOptions(stdin, environment, workingDirectory, timeout, stdoutConsumer,
+                Objects.requireNonNull(consumer), outputLimit);
+    }
+
+    /**
+     * Returns a copy whose {@link ExecResult} keeps at most the last {@code characters} of each stream (default
+     * {@link #DEFAULT_OUTPUT_LIMIT}); the consumers still see all of it.
+     */
+    public ExecOptions withOutputLimit(int characters) {
+        if (characters < 0) {
+            throw new IllegalArgumentException("The output limit must not be negative, was " + characters);
+        }
+        return new ExecOptions(stdin, environment, workingDirectory, timeout, stdoutConsumer, stderrConsumer, characters);
     }
 
     /** The bytes the command reads on stdin (a copy). */
@@ -118,5 +137,10 @@ public final class ExecOptions {
     /** Where stderr goes while the command runs. */
     public Consumer<String> stderrConsumer() {
         return stderrConsumer;
+    }
+
+    /** How many characters of each stream the result keeps at most. */
+    public int outputLimit() {
+        return outputLimit;
     }
 }

@@ -3,7 +3,8 @@ package dev.osrun.cli;
 import dev.osrun.ExecOptions;
 import dev.osrun.ExecResult;
 import dev.osrun.OsrunException;
-import dev.osrun.engine.Accel;
+import dev.osrun.Accel;
+import dev.osrun.engine.AccelResolver;
 import dev.osrun.local.LocalVm;
 
 import java.io.BufferedReader;
@@ -121,10 +122,10 @@ final class RunCommand {
 
         static java.util.List<String> warnings(Accel accel) {
             java.util.List<String> warnings = new java.util.ArrayList<>();
-            if (accel == Accel.AUTO && System.getenv(Accel.ENV) == null && !Accel.kvmUsable()) {
+            if (accel == Accel.AUTO && System.getenv(Accel.ENV) == null && !AccelResolver.kvmUsable()) {
                 warnings.add("/dev/kvm is not available, so the VM runs under software emulation (much slower). "
                         + "With Docker, pass --device /dev/kvm.");
-            } else if (accel == Accel.AUTO && System.getenv(Accel.ENV) == null && !Accel.kvmWorks()) {
+            } else if (accel == Accel.AUTO && System.getenv(Accel.ENV) == null && !AccelResolver.kvmWorks()) {
                 warnings.add("/dev/kvm is there but QEMU cannot run a guest with it (nested virtualisation?), so the VM "
                         + "runs under software emulation. --accel kvm forces KVM.");
             }

@@ -1,7 +1,7 @@
 package dev.osrun.cli;
 
 import dev.osrun.GuestKind;
-import dev.osrun.engine.Accel;
+import dev.osrun.Accel;
 import dev.osrun.local.LocalVm;
 import picocli.CommandLine.Option;
 

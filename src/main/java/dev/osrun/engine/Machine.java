@@ -1,5 +1,6 @@
 package dev.osrun.engine;
 
+import dev.osrun.Accel;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.osrun.GuestNotRespondingException;
 import dev.osrun.OsrunException;
@@ -78,8 +79,8 @@ public final class Machine implements AutoCloseable {
      * @throws OsrunException              when KVM is asked for but not usable, or QEMU cannot be started
      */
     public static Machine start(MachineSpec spec, GuestProfile profile, Duration bootTimeout) {
-        Accel accel = spec.accel().resolve();
-        if (accel == Accel.KVM && !Accel.kvmUsable()) {
+        Accel accel = AccelResolver.resolve(spec.accel());
+        if (accel == Accel.KVM && !AccelResolver.kvmUsable()) {
             throw new OsrunException("KVM was asked for but /dev/kvm is missing or not readable and writable by this user. "
                     + "In Docker, pass it with --device /dev/kvm; on a host, add the user to the 'kvm' group; "
                     + "or run with software emulation (--accel tcg / " + Accel.ENV + "=tcg).");

@@ -1,5 +1,6 @@
 package dev.osrun.engine;
 
+import dev.osrun.Accel;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;

@@ -1,5 +1,6 @@
 package dev.osrun.engine;
 
+import dev.osrun.Accel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +29,7 @@ public final class QemuCommandLine {
      */
     public static List<String> build(MachineSpec spec, Accel accel) {
         if (accel == Accel.AUTO) {
-            throw new IllegalArgumentException("Resolve the accelerator before building the command line (Accel.resolve()).");
+            throw new IllegalArgumentException("Resolve the accelerator before building the command line (AccelResolver.resolve()).");
         }
         List<String> args = new ArrayList<>();
         args.add(spec.qemuBinary());

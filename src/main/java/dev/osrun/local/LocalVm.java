@@ -9,7 +9,7 @@ import dev.osrun.OsrunException;
 import dev.osrun.SnapshotInfo;
 import dev.osrun.SnapshotNotFoundException;
 import dev.osrun.Vm;
-import dev.osrun.engine.Accel;
+import dev.osrun.Accel;
 import dev.osrun.engine.Command;
 import dev.osrun.engine.DirectoryTree;
 import dev.osrun.engine.LinuxProfile;

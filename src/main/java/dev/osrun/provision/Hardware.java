@@ -1,6 +1,7 @@
 package dev.osrun.provision;
 
-import dev.osrun.engine.Accel;
+import dev.osrun.Accel;
+import dev.osrun.engine.AccelResolver;
 import dev.osrun.engine.MachineSpec;
 
 import java.nio.charset.StandardCharsets;
@@ -22,9 +23,9 @@ import java.util.HexFormat;
  */
 public record Hardware(String qemuBinary, String machineType, Accel accel, String cpuModel, int memoryMiB, int cpus) {
 
-    /** Hardware with the accelerator resolved ({@link Accel#resolve()}) and its default CPU model. */
+    /** Hardware with the accelerator resolved ({@link AccelResolver#resolve}) and its default CPU model. */
     public static Hardware of(Accel accel, int memoryMiB, int cpus) {
-        Accel resolved = accel.resolve();
+        Accel resolved = AccelResolver.resolve(accel);
         return new Hardware("qemu-system-x86_64", "q35", resolved, resolved == Accel.KVM ? "host" : "max", memoryMiB, cpus);
     }
 

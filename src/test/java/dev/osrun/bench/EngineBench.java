@@ -3,7 +3,7 @@ package dev.osrun.bench;
 import dev.osrun.ExecOptions;
 import dev.osrun.ExecResult;
 import dev.osrun.GuestKind;
-import dev.osrun.engine.Accel;
+import dev.osrun.Accel;
 import dev.osrun.engine.Command;
 import dev.osrun.engine.LinuxProfile;
 import dev.osrun.engine.Machine;

@@ -1,6 +1,6 @@
 package dev.osrun.bench;
 
-import dev.osrun.engine.Accel;
+import dev.osrun.Accel;
 import dev.osrun.engine.MachineSpec;
 import dev.osrun.provision.CacheDir;
 import dev.osrun.provision.Hardware;

@@ -1,5 +1,6 @@
 package dev.osrun.engine;
 
+import dev.osrun.Accel;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -55,7 +56,7 @@ class QemuCommandLineTest {
     void autoMustBeResolvedFirst() {
         assertThatThrownBy(() -> QemuCommandLine.build(tiny.build(), Accel.AUTO))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("Accel.resolve()");
+                .hasMessageContaining("AccelResolver.resolve()");
     }
 
     @Test
