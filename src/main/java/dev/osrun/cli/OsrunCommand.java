@@ -19,7 +19,7 @@ import java.util.concurrent.Callable;
  * snapshot, crash); 130/143 when interrupted by SIGINT/SIGTERM.
  */
 @Command(name = "osrun", mixinStandardHelpOptions = false, sortOptions = false, usageHelpAutoWidth = true,
-        subcommands = {ServeCommand.class},
+        subcommands = {ServeCommand.class, CacheCommand.class},
         description = "Short-lived Windows (or tiny Linux) VMs: runs <command> in a VM restored from a snapshot.",
         footer = {"", "Exit code: the command's own; 2 for a bad flag; 125 when osrun itself failed.",
                 "Environment: OSRUN_GUEST, OSRUN_ACCEL (auto|kvm|tcg), OSRUN_CACHE, OSRUN_DEBUG_PORTS=1, TZ."})

@@ -28,12 +28,17 @@ final class VmOptions {
         return Accel.parse(accel);
     }
 
+    /** The guest memory asked for, or the guest's default. */
+    int memoryMiB() {
+        return memoryMiB != null ? memoryMiB : guest == GuestKind.TINY ? 512 : 4096;
+    }
+
     /** A builder for the VM these flags describe, starting from {@code snapshot}. */
     LocalVm.Builder builder(String snapshot) {
         return LocalVm.builder(guest)
                 .accel(accel())
                 .cpus(cpus)
-                .memoryMiB(memoryMiB != null ? memoryMiB : guest == GuestKind.TINY ? 512 : 4096)
+                .memoryMiB(memoryMiB())
                 .snapshot(snapshot);
     }
 }

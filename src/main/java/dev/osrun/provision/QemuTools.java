@@ -33,6 +33,15 @@ public final class QemuTools {
         run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", backing.toAbsolutePath().toString(), file.toString()));
     }
 
+    /**
+     * Checks a qcow2 image's consistency ({@code qemu-img check}).
+     *
+     * @throws OsrunException when the image has errors or leaks that make it unsafe to use; the message carries the report
+     */
+    public static void check(Path image) {
+        run(List.of("qemu-img", "check", "-q", image.toString()));
+    }
+
     /** The snapshot names in a qcow2 image that no running QEMU holds. */
     public static List<String> snapshotNames(Path image) {
         List<String> names = new ArrayList<>();
