@@ -82,7 +82,7 @@ final class FailureEvidence {
         }
     }
 
-    /** {@code <reports dir>/<class>/<method>[-<invocation>]}, absolute. */
+    /** {@code <reports dir>/<class>/<method>[-<invocation>][-<guest>]}, absolute. */
     static Path directory(ExtensionContext context) {
         Path root = Path.of(Settings.of(context).get(Setting.REPORTS_DIR).text()).toAbsolutePath();
         String type = context.getTestClass().map(Class::getName).orElse("unknown-class");
@@ -90,6 +90,10 @@ final class FailureEvidence {
         boolean invocation = context.getParent().flatMap(ExtensionContext::getTestMethod).isPresent();
         if (invocation) {
             method = method + "-" + context.getDisplayName();
+        }
+        GuestBinding binding = GuestBinding.of(context);
+        if (binding != null && !method.contains(binding.guest().id())) {
+            method = method + "-" + binding.guest().id();
         }
         return root.resolve(safe(type)).resolve(safe(method));
     }

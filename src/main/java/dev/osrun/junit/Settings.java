@@ -10,8 +10,8 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * Reads the extension's configuration for one test or class: {@link Osrun} on the nearest method or class that sets
- * a key, then system properties, then the environment, then JUnit configuration parameters, then defaults.
+ * Reads the extension's configuration for one test or class: the guest an {@link OsrunGuests} invocation runs on
+ * (and its {@code configs}), then {@link Osrun} on the nearest method or class that sets a key, then system properties, then the environment, then JUnit configuration parameters, then defaults.
  */
 final class Settings {
 
@@ -37,6 +37,13 @@ final class Settings {
 
     /** The value of {@code setting} from the first source that sets it. */
     SettingValue get(Setting setting) {
+        GuestBinding binding = GuestBinding.of(context);
+        if (binding != null) {
+            SettingValue bound = binding.value(setting);
+            if (bound != null) {
+                return bound;
+            }
+        }
         if (setting.attributeName() != null) {
             for (ExtensionContext current = context; current != null; current = current.getParent().orElse(null)) {
                 Optional<AnnotatedElement> element = current.getElement();
