@@ -78,7 +78,7 @@ public final class VmAssert extends AbstractAssert<VmAssert, Vm> {
         isNotNull();
         GuestPathProbe.Found found = GuestPathProbe.probe(actual, guestPath);
         if (found.kind() != GuestPathProbe.Kind.FILE) {
-            fail("Expecting " + theVm() + " to have the file " + guestPath + "\nbut " + describe(guestPath, found));
+            fail("Expecting " + theVm() + " to have the file " + guestPath + "\nbut " + describe(found));
         }
         return this;
     }
@@ -184,7 +184,7 @@ public final class VmAssert extends AbstractAssert<VmAssert, Vm> {
                 : "it has only " + names.stream().map(ExecResultReport::quote).toList();
     }
 
-    private static String describe(String guestPath, GuestPathProbe.Found found) {
+    private static String describe(GuestPathProbe.Found found) {
         if (found.kind() != GuestPathProbe.Kind.NOTHING) {
             return "there is " + found.kind().description() + " at that path";
         }
