@@ -6,9 +6,13 @@ import dev.osrun.OsrunException;
 import dev.osrun.Vm;
 import dev.osrun.local.LocalVm;
 import dev.osrun.provision.TinyGuest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.File;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -19,6 +23,7 @@ import java.util.Optional;
 /** Runs each VM as a {@link LocalVm}: QEMU on this host, driven from the test JVM, cache in {@code OSRUN_CACHE}. */
 final class LocalBackend implements VmBackend {
 
+    private static final Logger log = LoggerFactory.getLogger(LocalBackend.class);
     private static final int SERIAL_LINES = 200;
 
     @Override
@@ -58,7 +63,28 @@ final class LocalBackend implements VmBackend {
         if (config.memoryMiB() > 0) {
             builder.memoryMiB(config.memoryMiB());
         }
-        return new Started(builder.start());
+        int display = config.vnc() ? freeVncDisplay() : -1;
+        if (display >= 0) {
+            builder.vnc("127.0.0.1:" + display);
+        }
+        Started started = new Started(builder.start());
+        if (display >= 0) {
+            log.info("The screen of {} is served over VNC at 127.0.0.1:{} (no password: anyone on this host can see it)",
+                    started.name(), 5900 + display);
+        }
+        return started;
+    }
+
+    /** A VNC display (port 5900 + N) free on the loopback, N from 10 on. */
+    private static int freeVncDisplay() {
+        for (int display = 10; display < 100; display++) {
+            try (ServerSocket probe = new ServerSocket(5900 + display, 1, InetAddress.getLoopbackAddress())) {
+                return display;
+            } catch (IOException e) {
+                // taken: try the next one
+            }
+        }
+        throw new OsrunException("No VNC display between :10 and :99 is free on 127.0.0.1 (ports 5910-5999)");
     }
 
     private static boolean onPath(String program) {

@@ -16,6 +16,8 @@ enum Setting {
     NETWORK("network", Osrun::network, "nat"),
     BACKEND("backend", Osrun::backend, "auto"),
     IMAGE("image", Osrun::image, ""),
+    CACHE_VOLUME("cache.volume", null, ""),
+    VNC("vnc", null, "false"),
     POOL_SIZE("pool.size", null, ""),
     REPORTS_DIR("reports.dir", null, "target/osrun-reports");
 
