@@ -22,7 +22,12 @@ osrun_ensure_packages() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# The packages the local engine and its tests need on the host.
-OSRUN_HOST_PACKAGES=(qemu-system-x86 qemu-utils samba busybox-static qemu-guest-agent cpio kmod
-                     openjdk-17-jdk-headless maven
-                     novnc python3-websockify chromium chromium-driver)
+# What running the local engine needs on the host: QEMU and its tools, Samba (QEMU starts smbd for the share),
+# noVNC and websockify (--vnc).
+OSRUN_RUN_PACKAGES=(qemu-system-x86 qemu-utils samba novnc python3-websockify)
+# What building the jar and the tiny guest needs (bin/osrun builds both on first use).
+OSRUN_BUILD_PACKAGES=(openjdk-17-jdk-headless maven busybox-static qemu-guest-agent cpio kmod)
+# What only the tests need: Chromium and its driver look at the noVNC page.
+OSRUN_TEST_PACKAGES=(chromium chromium-driver)
+# All of them: what bin/test installs.
+OSRUN_HOST_PACKAGES=("${OSRUN_RUN_PACKAGES[@]}" "${OSRUN_BUILD_PACKAGES[@]}" "${OSRUN_TEST_PACKAGES[@]}")
