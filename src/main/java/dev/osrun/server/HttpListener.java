@@ -33,8 +33,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the JDK's built-in server has no per-server header or body timeouts and no connection limit.
  *
  * <ul>
- *   <li>At most {@link ServerLimits#maxConnections()} connections are served; a few more are accepted for
- *       {@code GET /v1/health} alone (others get 503), and beyond those the connection gets a 503 at once.</li>
+ *   <li>At most {@link ServerLimits#maxConnections()} connections are served. When all are taken, a new one
+ *       replaces the connection that has spent longest sending its request head (slow clients cannot lock others
+ *       out); when all are busy with requests, a few more are accepted for {@code GET /v1/health} alone (others
+ *       get 503), and beyond those a connection gets a 503 at once.</li>
  *   <li>The request line and headers must arrive within {@link ServerLimits#headerTimeout()} (then 408) and
  *       fit in 16 KiB (then 431); a body may stall at most {@link ServerLimits#bodyIdleTimeout()}.</li>
  *   <li>A watchdog closes a connection whose client has not taken a write for {@link ServerLimits#writeTimeout()}.</li>
@@ -54,6 +56,7 @@ final class HttpListener implements AutoCloseable {
     private static final Duration RESERVE_HEADER_TIMEOUT = Duration.ofSeconds(2);
     private static final int MAX_HEAD_BYTES = 16 * 1024;
     private static final Duration DRAIN = Duration.ofMillis(500);
+    private static final Duration EVICT_WAIT = Duration.ofSeconds(2);
     private static final int DRAIN_BYTES = 1 << 20;
     private static final AtomicInteger THREADS = new AtomicInteger();
 
@@ -113,7 +116,7 @@ final class HttpListener implements AutoCloseable {
                 }
                 return;
             }
-            if (slots.tryAcquire()) {
+            if (slots.tryAcquire() || evictSlowestHead()) {
                 spawn(socket, false, slots);
             } else if (reserve.tryAcquire()) {
                 spawn(socket, true, reserve);
@@ -123,10 +126,35 @@ final class HttpListener implements AutoCloseable {
         }
     }
 
+    /**
+     * When every slot is taken, closes the connection that has spent longest sending its request head (a slow or
+     * idle client that has not even been authenticated), so that it cannot lock out others, and takes its slot.
+     */
+    private boolean evictSlowestHead() {
+        Connection slowest = null;
+        for (Connection connection : open) {
+            long since = connection.headSince;
+            if (since != 0 && !connection.reserved && (slowest == null || since - slowest.headSince < 0)) {
+                slowest = connection;
+            }
+        }
+        if (slowest == null) {
+            return false;
+        }
+        log.debug("All {} connections are taken: closing the one that has sent its head longest", limits.maxConnections());
+        slowest.close();
+        try {
+            return slots.tryAcquire(EVICT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     private void spawn(Socket socket, boolean healthOnly, Semaphore slot) {
         Connection connection;
         try {
-            connection = new Connection(socket);
+            connection = new Connection(socket, healthOnly);
         } catch (IOException e) {
             slot.release();
             closeQuietly(socket);
@@ -263,11 +291,14 @@ final class HttpListener implements AutoCloseable {
         private final OutputStream out;
         private final AtomicBoolean gone = new AtomicBoolean();
         private final AtomicBoolean closed = new AtomicBoolean();
+        private final boolean reserved;
         private volatile long writingSince;
+        private volatile long headSince = System.nanoTime();
         private volatile Thread watcher;
 
-        Connection(Socket socket) throws IOException {
+        Connection(Socket socket, boolean reserved) throws IOException {
             this.socket = socket;
+            this.reserved = reserved;
             socket.setTcpNoDelay(true);
             this.in = new BufferedInputStream(socket.getInputStream(), 1 << 16);
             this.out = new BufferedOutputStream(new WatchedOut(socket.getOutputStream()), 1 << 16);
@@ -312,6 +343,7 @@ final class HttpListener implements AutoCloseable {
                     break;
                 }
             }
+            headSince = 0;
             return parse(new String(head, 0, length, StandardCharsets.ISO_8859_1));
         }
 
