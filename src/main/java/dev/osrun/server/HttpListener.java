@@ -167,15 +167,22 @@ final class HttpListener implements AutoCloseable {
                     serve(connection, healthOnly);
                 } finally {
                     connection.close();
-                    open.remove(connection);
+                    forget(connection);
                     slot.release();
                 }
             }, "osrun-api-" + THREADS.incrementAndGet()).start();
         } catch (RuntimeException | OutOfMemoryError e) {
             connection.close();
-            open.remove(connection);
+            forget(connection);
             slot.release();
             log.warn("Could not start a thread for a control API connection: {}", e.toString());
+        }
+    }
+
+    private void forget(Connection connection) {
+        synchronized (open) {
+            open.remove(connection);
+            open.notifyAll();
         }
     }
 
@@ -241,12 +248,18 @@ final class HttpListener implements AutoCloseable {
         closed = true;
         closeQuietly(server);
         long deadline = System.nanoTime() + grace.toNanos();
-        while (!open.isEmpty() && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
+        synchronized (open) {
+            while (!open.isEmpty()) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) {
+                    break;
+                }
+                try {
+                    open.wait(left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
             }
         }
         for (Connection connection : open) {
