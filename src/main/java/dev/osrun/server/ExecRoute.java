@@ -142,7 +142,8 @@ final class ExecRoute implements Route {
             log.info("An exec client went away; its command was killed in the guest");
             last = Json.object("error", error("cancelled", e.getMessage()));
         } catch (ExecTimeoutException e) {
-            last = Json.object("error", error("timeout", e.getMessage()));
+            // The first line only: the output it goes on to quote is in the frames already.
+            last = Json.object("error", error("timeout", e.getMessage().lines().findFirst().orElse("timeout")));
         } catch (VmCrashedException e) {
             served.crashed(e);
             last = Json.object("error", error("crashed", e.getMessage()));
