@@ -325,7 +325,15 @@ int wmain(int argc, wchar_t **argv) {
 
     if (WaitForSingleObject(process.hProcess, timeout) == WAIT_TIMEOUT) {
         TerminateJobObject(job, EXIT_TIMEOUT);
-        WaitForSingleObject(process.hProcess, 10000);
+        /* Termination is asynchronous: exit only when no process of the tree is left (at most 10 s). */
+        for (int waited = 0; waited < 10000; waited += 20) {
+            JOBOBJECT_BASIC_ACCOUNTING_INFORMATION accounting;
+            if (!QueryInformationJobObject(job, JobObjectBasicAccountingInformation, &accounting, sizeof accounting,
+                                           NULL) || accounting.ActiveProcesses == 0) {
+                break;
+            }
+            Sleep(20);
+        }
         wchar_t message[128];
         _snwprintf(message, 127, L"timeout after %lu ms: killed the command and every process it started",
                    (unsigned long) timeout);
