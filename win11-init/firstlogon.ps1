@@ -1,0 +1,102 @@
+# osrun, first logon of the built-in Administrator (oobeSystem FirstLogonCommands; elevated, in the user's
+# session, after Setup has finished). Started from the osrun answer medium: firstlogon.ps1 -Medium E:
+#
+# Installs the QEMU guest agent from virtio-win (here, after Setup: the guest tools are reported to hang an
+# unattended 24H2 Setup), turns off what only appears after OOBE, cleans up and compacts the system (component
+# store, CompactOS, defrag, retrim), waits until Windows is quiet and shuts down. The recipe then boots the result
+# once more and saves the 'provisioned' snapshot.
+param(
+    [Parameter(Mandatory = $true)][string]$Medium
+)
+. (Join-Path $Medium 'osrun\common.ps1')
+Initialize-OsrunLog 'firstlogon'
+
+$marker = 'C:\osrun\logs\firstlogon.started'
+if (Test-Path -LiteralPath $marker) {
+    exit 0
+}
+Set-Content -LiteralPath $marker -Value 'started'
+
+Complete-OsrunPhase {
+    Invoke-OsrunStep 'SMB client: allow guest logons, do not require signing (24H2 and QEMU share)' {
+        Set-OsrunSmbClient
+    }
+    Invoke-OsrunStep 'share \\10.0.2.4\qemu reachable' {
+        if (-not (Wait-OsrunShare 300)) {
+            throw ('\\10.0.2.4\qemu did not answer within 300 s although guest logons are allowed and signing ' +
+                    'is not required; every command of osrun needs it (check the e1000 NIC and the smb= option)')
+        }
+    }
+
+    Invoke-OsrunStep 'virtio serial driver (for the guest agent channel)' {
+        $inf = Join-Path $Medium 'osrun\virtio\vioserial\vioser.inf'
+        if (-not (Test-Path -LiteralPath $inf)) {
+            throw "$inf is missing from the answer medium"
+        }
+        # 3010: installed, a reboot completes it (the recipe's next boot).
+        Invoke-OsrunNative 'pnputil.exe' @('/add-driver', $inf, '/install') -Success @(0, 3010) -TimeoutMinutes 10 | Out-Null
+    }
+    Invoke-OsrunStep 'QEMU guest agent (virtio-win qemu-ga-x86_64.msi)' {
+        $msi = Join-Path $Medium 'osrun\virtio\qemu-ga-x86_64.msi'
+        if (-not (Test-Path -LiteralPath $msi)) {
+            throw "$msi is missing from the answer medium"
+        }
+        $log = Join-Path $script:OsrunLogDir 'qemu-ga-msi.log'
+        Invoke-OsrunNative 'msiexec.exe' @('/i', "`"$msi`"", '/qn', '/norestart', '/l*v', "`"$log`"") -Success @(0, 3010) -TimeoutMinutes 15 | Out-Null
+        $service = Get-Service -Name 'QEMU-GA' -ErrorAction SilentlyContinue
+        if ($null -eq $service) {
+            throw "the MSI succeeded but no QEMU-GA service exists; see $log"
+        }
+        Set-Service -Name 'QEMU-GA' -StartupType Automatic
+    }
+
+    Invoke-OsrunStep 'System Restore off' {
+        Disable-ComputerRestore -Drive 'C:\'
+    }
+    Invoke-OsrunStep 'tasks that OOBE added: idle and maintenance triggers off' -BestEffort {
+        foreach ($task in @(Get-ScheduledTask -ErrorAction SilentlyContinue)) {
+            $idle = @($task.Triggers | Where-Object { $null -ne $_ -and $_.CimClass.CimClassName -eq 'MSFT_TaskIdleTrigger' })
+            if ($idle.Count -gt 0 -and $task.State -ne 'Disabled') {
+                try { Disable-ScheduledTask -InputObject $task | Out-Null } catch { $null = $_ }
+            }
+        }
+    }
+
+    Invoke-OsrunStep 'wait until Windows is quiet (before the cleanup)' {
+        $busy = Wait-OsrunQuiet 45
+        if ($busy.Count -gt 0) {
+            Write-OsrunLog 'WARN' "still busy after 45 min: $($busy -join ', '); going on"
+        }
+    }
+    Invoke-OsrunStep 'delivery optimization cache' -BestEffort {
+        Delete-DeliveryOptimizationCache -Force
+    }
+    Invoke-OsrunStep 'temporary files and the update download cache' {
+        foreach ($dir in @($env:TEMP, 'C:\Windows\Temp', 'C:\Windows\SoftwareDistribution\Download')) {
+            if ($dir -and (Test-Path -LiteralPath $dir)) {
+                Get-ChildItem -LiteralPath $dir -Force -ErrorAction SilentlyContinue |
+                        Remove-Item -Recurse -Force -ErrorAction SilentlyContinue
+            }
+        }
+    }
+    Invoke-OsrunStep 'component store cleanup (DISM /StartComponentCleanup /ResetBase)' {
+        Invoke-OsrunNative 'dism.exe' @('/Online', '/English', '/NoRestart', '/Cleanup-Image', '/StartComponentCleanup', '/ResetBase') -TimeoutMinutes 90 | Out-Null
+    }
+    Invoke-OsrunStep 'CompactOS' {
+        Invoke-OsrunNative 'compact.exe' @('/CompactOS:always') -TimeoutMinutes 90 | Out-Null
+    }
+    Invoke-OsrunStep 'defragment C:' {
+        Optimize-Volume -DriveLetter C -Defrag
+    }
+    # Needs discard=unmap on QEMU's -drive; without it Windows reports the operation unsupported.
+    Invoke-OsrunStep 'retrim C: (frees the image''s unused clusters)' -BestEffort {
+        Optimize-Volume -DriveLetter C -ReTrim
+    }
+    Invoke-OsrunStep 'wait until Windows is quiet (before the shutdown)' {
+        $busy = Wait-OsrunQuiet 30
+        if ($busy.Count -gt 0) {
+            Write-OsrunLog 'WARN' "still busy after 30 min: $($busy -join ', '); shutting down anyway"
+        }
+    }
+}
+Stop-Computer -Force
