@@ -149,7 +149,9 @@ Complete-OsrunPhase {
     }
 
     Invoke-OsrunStep 'firewall off' {
-        Set-NetFirewallProfile -Profile Domain, Private, Public -Enabled False
+        # An array literal instead of the bare list "-Profile Domain, Private, Public", which means the same to
+        # PowerShell but which tree-sitter-powershell (the CI's parser) rejects.
+        Set-NetFirewallProfile -Profile @('Domain', 'Private', 'Public') -Enabled False
     }
     Invoke-OsrunStep 'System Restore off (policy; first logon turns the running service off too)' {
         $sr = 'HKLM:\SOFTWARE\Policies\Microsoft\Windows NT\SystemRestore'
