@@ -1,4 +1,4 @@
-# osrun provisioning: what firstboot.ps1 and firstlogon.ps1 share (dot-sourced). Logging, steps that fail loudly,
+# osrun provisioning: what specialize.ps1 and first-logon.ps1 share (dot-sourced). Logging, steps that fail loudly,
 # native commands with a bound on their run time, registry values, the SMB client settings for QEMU's share, and
 # the wait until Windows is quiet.
 #
@@ -181,6 +181,38 @@ function Wait-OsrunQuiet([int]$Minutes) {
         Start-Sleep -Seconds 10
     }
     return $busy
+}
+
+# Finds the virtio-win files: first the medium's virtio\ folder (virtio\viostor\, virtio\NetKVM\,
+# virtio\vioserial\ holding the Windows 11 amd64 files, virtio\qemu-ga-x86_64.msi), else a drive holding the
+# virtio-win ISO itself (<driver>\w11\amd64\, guest-agent\qemu-ga-x86_64.msi). Returns Source, Agent (the MSI)
+# and Drivers (name -> .inf files). Throws, naming what it looked for, when neither is complete.
+function Find-OsrunVirtio([string]$Medium) {
+    $names = @('viostor', 'NetKVM', 'vioserial')
+    $layouts = @(@{ Root = (Join-Path $Medium 'virtio'); Driver = '{0}'; Agent = 'qemu-ga-x86_64.msi' })
+    foreach ($drive in @(Get-PSDrive -PSProvider FileSystem -ErrorAction SilentlyContinue)) {
+        $layouts += @{ Root = $drive.Root; Driver = '{0}\w11\amd64'; Agent = 'guest-agent\qemu-ga-x86_64.msi' }
+    }
+    foreach ($layout in $layouts) {
+        $agent = Join-Path $layout.Root $layout.Agent
+        if (-not (Test-Path -LiteralPath $agent)) {
+            continue
+        }
+        $drivers = @{}
+        foreach ($name in $names) {
+            $dir = Join-Path $layout.Root ($layout.Driver -f $name)
+            $infs = @(Get-ChildItem -LiteralPath $dir -Filter '*.inf' -File -ErrorAction SilentlyContinue |
+                    Select-Object -ExpandProperty FullName)
+            if ($infs.Count -gt 0) {
+                $drivers[$name] = $infs
+            }
+        }
+        if ($drivers.Count -eq $names.Count) {
+            return @{ Source = $layout.Root; Agent = $agent; Drivers = $drivers }
+        }
+    }
+    throw ("no virtio-win files found: expected $Medium\virtio\{viostor,NetKVM,vioserial}\*.inf and " +
+            "$Medium\virtio\qemu-ga-x86_64.msi, or the virtio-win ISO (viostor\w11\amd64, guest-agent\) on a drive")
 }
 
 # Ends the phase: DONE, or FAIL with the reason; a failed phase powers the VM off so the recipe sees it at once.

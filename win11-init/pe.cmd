@@ -1,6 +1,6 @@
 @echo off
 rem osrun, windowsPE pass (Windows Setup's WinPE, SYSTEM). Called by autounattend.xml with the drive letter of the
-rem osrun answer medium (e.g. "call E:\osrun\pe.cmd E:"). WinPE has no PowerShell, hence cmd.
+rem osrun answer medium (e.g. "call E:\pe.cmd E:"). WinPE has no PowerShell, hence cmd.
 rem
 rem Logs to COM1 (the recipe's serial log) and X:\osrun-pe.log. This pass never touches \\10.0.2.4\qemu: WinPE's
 rem SMB client would refuse QEMU's guest-only share on 24H2 and nothing here can change that before first use.
@@ -17,9 +17,9 @@ if "%MEDIUM%"=="" (
   exit /b 1
 )
 call :log INFO "osrun answer medium found at %MEDIUM%"
-start "osrun-defender" /min cmd.exe /d /c "%MEDIUM%\osrun\pe-defender.cmd"
+start "osrun-defender" /min cmd.exe /d /c "%MEDIUM%\pe-defender.cmd"
 if errorlevel 1 (
-  call :log FAIL "cannot start %MEDIUM%\osrun\pe-defender.cmd"
+  call :log FAIL "cannot start %MEDIUM%\pe-defender.cmd"
   exit /b 1
 )
 call :log INFO "Defender watcher started: it edits the new SYSTEM hive offline once Setup has written it"

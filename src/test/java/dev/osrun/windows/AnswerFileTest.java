@@ -207,10 +207,10 @@ class AnswerFileTest {
 
     @Test
     void everyScriptTheAnswerFileAndTheScriptsNameExists() throws IOException {
-        Pattern reference = Pattern.compile("osrun\\\\([A-Za-z0-9_.-]+\\.(?:ps1|cmd|exe))");
+        Pattern reference = Pattern.compile("(?<![A-Za-z0-9_.-])([A-Za-z0-9_-]+\\.(?:ps1|cmd))(?![A-Za-z0-9_-])");
         Set<String> named = new HashSet<>();
         List<String> sources = new ArrayList<>(List.of(Files.readString(INIT.resolve("autounattend.xml"))));
-        for (String script : List.of("pe.cmd", "firstboot.ps1", "firstlogon.ps1")) {
+        for (String script : List.of("pe.cmd", "pe-defender.cmd", "common.ps1", "specialize.ps1", "first-logon.ps1")) {
             sources.add(Files.readString(INIT.resolve(script)));
         }
         for (String source : sources) {
@@ -219,8 +219,7 @@ class AnswerFileTest {
                 named.add(matcher.group(1));
             }
         }
-        named.remove("osrun-exec.exe"); // built from docker/launcher/, put on the medium by the recipe
-        assertThat(named).contains("pe.cmd", "pe-defender.cmd", "common.ps1", "firstboot.ps1", "firstlogon.ps1");
+        assertThat(named).contains("pe.cmd", "pe-defender.cmd", "common.ps1", "specialize.ps1", "first-logon.ps1");
         assertThat(named).allMatch(name -> Files.isRegularFile(INIT.resolve(name)));
     }
 
@@ -235,7 +234,7 @@ class AnswerFileTest {
                     .noneMatch(line -> line.contains("10.0.2.4"));
         }
         // ... and specialize and first logon set the client up before their first access.
-        for (String script : List.of("firstboot.ps1", "firstlogon.ps1")) {
+        for (String script : List.of("specialize.ps1", "first-logon.ps1")) {
             String source = Files.readString(INIT.resolve(script));
             assertThat(source.indexOf("Set-OsrunSmbClient")).as(script).isPositive()
                     .isLessThan(source.indexOf("Wait-OsrunShare"));

@@ -91,7 +91,7 @@ class PowerShellSyntaxTest {
             scripts = files.filter(file -> file.toString().endsWith(".ps1")).sorted().toList();
         }
         assertThat(scripts).extracting(file -> file.getFileName().toString())
-                .contains("common.ps1", "firstboot.ps1", "firstlogon.ps1");
+                .contains("common.ps1", "specialize.ps1", "first-logon.ps1");
 
         for (JsonNode result : parse(scripts)) {
             assertThat(result.get("problems")).as("tree-sitter problems in %s", result.get("file").asText()).isEmpty();

@@ -1,5 +1,5 @@
 # osrun, first logon of the built-in Administrator (oobeSystem FirstLogonCommands; elevated, in the user's
-# session, after Setup has finished). Started from the osrun answer medium: firstlogon.ps1 -Medium E:
+# session, after Setup has finished). Started from the osrun answer medium: first-logon.ps1 -Medium E:
 #
 # Installs the QEMU guest agent from virtio-win (here, after Setup: the guest tools are reported to hang an
 # unattended 24H2 Setup), turns off what only appears after OOBE, cleans up and compacts the system (component
@@ -8,10 +8,10 @@
 param(
     [Parameter(Mandatory = $true)][string]$Medium
 )
-. (Join-Path $Medium 'osrun\common.ps1')
-Initialize-OsrunLog 'firstlogon'
+. (Join-Path $Medium 'common.ps1')
+Initialize-OsrunLog 'first-logon'
 
-$marker = 'C:\osrun\logs\firstlogon.started'
+$marker = 'C:\osrun\logs\first-logon.started'
 if (Test-Path -LiteralPath $marker) {
     exit 0
 }
@@ -28,21 +28,24 @@ Complete-OsrunPhase {
         }
     }
 
-    Invoke-OsrunStep 'virtio serial driver (for the guest agent channel)' {
-        $inf = Join-Path $Medium 'osrun\virtio\vioserial\vioser.inf'
-        if (-not (Test-Path -LiteralPath $inf)) {
-            throw "$inf is missing from the answer medium"
+    # virtio-win: from the medium's virtio\ folder, or from the virtio-win ISO itself on any drive.
+    $virtio = Find-OsrunVirtio $Medium
+    Write-OsrunLog 'INFO' "virtio-win files: $($virtio.Source)"
+    # viostor: the run-time disk is virtio-blk (the recipe attaches a small virtio-blk disk during these steps, so
+    # the boot-start driver binds now); NetKVM: the run-time NIC is virtio-net (staged, bound at the next boot);
+    # vioserial: the guest agent's channel.
+    foreach ($driver in @('viostor', 'NetKVM', 'vioserial')) {
+        Invoke-OsrunStep "virtio driver $driver" {
+            foreach ($inf in $virtio.Drivers[$driver]) {
+                # 259: staged, no device to install it on yet; 3010: installed, completed by the next boot.
+                Invoke-OsrunNative 'pnputil.exe' @('/add-driver', "`"$inf`"", '/install') -Success @(0, 259, 3010) -TimeoutMinutes 10 | Out-Null
+            }
         }
-        # 3010: installed, a reboot completes it (the recipe's next boot).
-        Invoke-OsrunNative 'pnputil.exe' @('/add-driver', $inf, '/install') -Success @(0, 3010) -TimeoutMinutes 10 | Out-Null
     }
     Invoke-OsrunStep 'QEMU guest agent (virtio-win qemu-ga-x86_64.msi)' {
-        $msi = Join-Path $Medium 'osrun\virtio\qemu-ga-x86_64.msi'
-        if (-not (Test-Path -LiteralPath $msi)) {
-            throw "$msi is missing from the answer medium"
-        }
         $log = Join-Path $script:OsrunLogDir 'qemu-ga-msi.log'
-        Invoke-OsrunNative 'msiexec.exe' @('/i', "`"$msi`"", '/qn', '/norestart', '/l*v', "`"$log`"") -Success @(0, 3010) -TimeoutMinutes 15 | Out-Null
+        Invoke-OsrunNative 'msiexec.exe' @('/i', "`"$($virtio.Agent)`"", '/qn', '/norestart', '/l*v', "`"$log`"") -Success @(0, 3010) -TimeoutMinutes 15 | Out-Null
+        # The MSI names the service QEMU-GA (qemu-ga's own code says qemu-ga; service names ignore case).
         $service = Get-Service -Name 'QEMU-GA' -ErrorAction SilentlyContinue
         if ($null -eq $service) {
             throw "the MSI succeeded but no QEMU-GA service exists; see $log"

@@ -1,5 +1,5 @@
 # osrun, specialize pass: the first boot of the installed Windows, as SYSTEM, before any user exists. Started by
-# autounattend.xml from the osrun answer medium: firstboot.ps1 -Medium E:
+# autounattend.xml from the osrun answer medium: specialize.ps1 -Medium E:
 #
 # Strips what a disposable test VM must not run (Windows Update, Edge's updaters, SmartScreen, scheduled
 # maintenance, the firewall, System Restore, WinRE, error reporting, the page file, indexing, sleep, hibernation),
@@ -8,10 +8,10 @@
 param(
     [Parameter(Mandatory = $true)][string]$Medium
 )
-. (Join-Path $Medium 'osrun\common.ps1')
+. (Join-Path $Medium 'common.ps1')
 Initialize-OsrunLog 'specialize'
 
-$marker = 'C:\osrun\logs\firstboot.started'
+$marker = 'C:\osrun\logs\specialize.started'
 if (Test-Path -LiteralPath $marker) {
     # The autounattend loop found a second copy of the medium: this pass already ran.
     exit 0
@@ -210,7 +210,7 @@ Complete-OsrunPhase {
         Set-OsrunRegistry 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\OOBE' 'BypassNRO' 1
     }
     Invoke-OsrunStep 'osrun-exec.exe to C:\osrun\osrun-exec.exe' {
-        $source = Join-Path $Medium 'osrun\osrun-exec.exe'
+        $source = Join-Path $Medium 'osrun-exec.exe'
         if (-not (Test-Path -LiteralPath $source)) {
             throw "$source is missing from the answer medium"
         }
