@@ -16,6 +16,12 @@
  *   --timeout-ms N    after N milliseconds the whole process tree is killed and the exit code is 124
  * Streams that are not redirected are inherited from the launcher.
  *
+ *   osrun-exec.exe --copy FROM_B64 TO_B64
+ *
+ * copies the file or directory tree FROM to TO (both base64 of UTF-16LE paths), replacing whatever TO was and
+ * creating its missing parents: the engine's file transfers, without starting a shell or PowerShell per file.
+ * Exit code 0, or 1 with one "osrun-exec: copy: ..." line on stderr.
+ *
  * Exit codes: the command's own exit code (any 32-bit value), or
  *   124  the timeout expired: every process of the command's tree was killed
  *   125  the launcher could not set up (bad option, bad base64, a redirection file could not be opened)
@@ -44,6 +50,7 @@
 #define MAX_ENV 64
 
 static HANDLE error_out = INVALID_HANDLE_VALUE;
+static int usage(const wchar_t *problem);
 
 /* Writes "osrun-exec: <message>: <system error text>" as UTF-8 to the current error stream. */
 static void report(const wchar_t *message, DWORD error) {
@@ -149,16 +156,174 @@ static HANDLE inherited_std(DWORD which) {
     return handle;
 }
 
+/* ---- --copy ------------------------------------------------------------------------------------------------- */
+
+static wchar_t *join_path(const wchar_t *dir, const wchar_t *name) {
+    size_t a = wcslen(dir), b = wcslen(name);
+    wchar_t *path = malloc((a + b + 2) * sizeof(wchar_t));
+    if (path == NULL) {
+        return NULL;
+    }
+    wcscpy(path, dir);
+    if (a > 0 && dir[a - 1] != L'\\' && dir[a - 1] != L'/') {
+        path[a++] = L'\\';
+    }
+    wcscpy(path + a, name);
+    return path;
+}
+
+static BOOL copy_failed(const wchar_t *what, const wchar_t *path) {
+    DWORD error = GetLastError();
+    wchar_t message[1200];
+    _snwprintf(message, 1199, L"copy: cannot %ls %ls", what, path);
+    message[1199] = 0;
+    report(message, error);
+    return FALSE;
+}
+
+/* Deletes a file or a whole tree (read-only attributes cleared first); a missing path is fine. */
+static BOOL remove_tree(const wchar_t *path) {
+    DWORD attributes = GetFileAttributesW(path);
+    if (attributes == INVALID_FILE_ATTRIBUTES) {
+        DWORD error = GetLastError();
+        return error == ERROR_FILE_NOT_FOUND || error == ERROR_PATH_NOT_FOUND ? TRUE : copy_failed(L"inspect", path);
+    }
+    if (attributes & FILE_ATTRIBUTE_READONLY) {
+        SetFileAttributesW(path, attributes & ~FILE_ATTRIBUTE_READONLY);
+    }
+    if (!(attributes & FILE_ATTRIBUTE_DIRECTORY) || (attributes & FILE_ATTRIBUTE_REPARSE_POINT)) {
+        /* A file, or a link to a directory: remove the entry, never what it points to. */
+        BOOL removed = (attributes & FILE_ATTRIBUTE_DIRECTORY) ? RemoveDirectoryW(path) : DeleteFileW(path);
+        return removed ? TRUE : copy_failed(L"delete", path);
+    }
+    wchar_t *pattern = join_path(path, L"*");
+    WIN32_FIND_DATAW entry;
+    HANDLE find = FindFirstFileW(pattern, &entry);
+    free(pattern);
+    if (find != INVALID_HANDLE_VALUE) {
+        do {
+            if (wcscmp(entry.cFileName, L".") == 0 || wcscmp(entry.cFileName, L"..") == 0) {
+                continue;
+            }
+            wchar_t *child = join_path(path, entry.cFileName);
+            BOOL ok = remove_tree(child);
+            free(child);
+            if (!ok) {
+                FindClose(find);
+                return FALSE;
+            }
+        } while (FindNextFileW(find, &entry));
+        FindClose(find);
+    }
+    return RemoveDirectoryW(path) ? TRUE : copy_failed(L"delete the directory", path);
+}
+
+/* Creates a directory and its missing parents. */
+static BOOL make_directories(const wchar_t *path) {
+    if (CreateDirectoryW(path, NULL) || GetLastError() == ERROR_ALREADY_EXISTS) {
+        return TRUE;
+    }
+    if (GetLastError() != ERROR_PATH_NOT_FOUND) {
+        return copy_failed(L"create the directory", path);
+    }
+    wchar_t *parent = _wcsdup(path);
+    wchar_t *slash = wcsrchr(parent, L'\\');
+    wchar_t *other = wcsrchr(parent, L'/');
+    if (other > slash) {
+        slash = other;
+    }
+    BOOL ok = FALSE;
+    if (slash != NULL && slash != parent) {
+        *slash = 0;
+        ok = make_directories(parent) && (CreateDirectoryW(path, NULL) || GetLastError() == ERROR_ALREADY_EXISTS);
+        if (!ok) {
+            copy_failed(L"create the directory", path);
+        }
+    } else {
+        copy_failed(L"create the directory", path);
+    }
+    free(parent);
+    return ok;
+}
+
+static BOOL copy_tree(const wchar_t *from, const wchar_t *to) {
+    DWORD attributes = GetFileAttributesW(from);
+    if (attributes == INVALID_FILE_ATTRIBUTES) {
+        return copy_failed(L"read", from);
+    }
+    if (!(attributes & FILE_ATTRIBUTE_DIRECTORY)) {
+        return CopyFileW(from, to, FALSE) ? TRUE : copy_failed(L"copy the file", from);
+    }
+    if (!CreateDirectoryW(to, NULL) && GetLastError() != ERROR_ALREADY_EXISTS) {
+        return copy_failed(L"create the directory", to);
+    }
+    wchar_t *pattern = join_path(from, L"*");
+    WIN32_FIND_DATAW entry;
+    HANDLE find = FindFirstFileW(pattern, &entry);
+    free(pattern);
+    if (find == INVALID_HANDLE_VALUE) {
+        return GetLastError() == ERROR_FILE_NOT_FOUND ? TRUE : copy_failed(L"list", from);
+    }
+    BOOL ok = TRUE;
+    do {
+        if (wcscmp(entry.cFileName, L".") == 0 || wcscmp(entry.cFileName, L"..") == 0) {
+            continue;
+        }
+        wchar_t *source = join_path(from, entry.cFileName);
+        wchar_t *target = join_path(to, entry.cFileName);
+        ok = copy_tree(source, target);
+        free(source);
+        free(target);
+    } while (ok && FindNextFileW(find, &entry));
+    FindClose(find);
+    return ok;
+}
+
+static int copy_command(const wchar_t *encoded_from, const wchar_t *encoded_to) {
+    wchar_t *from = decode_utf16(encoded_from);
+    wchar_t *to = decode_utf16(encoded_to);
+    if (from == NULL || to == NULL || from[0] == 0 || to[0] == 0) {
+        return usage(L"--copy needs two non-empty paths, each base64 of UTF-16LE");
+    }
+    if (GetFileAttributesW(from) == INVALID_FILE_ATTRIBUTES) {
+        copy_failed(L"read", from);
+        return 1;
+    }
+    if (!remove_tree(to)) {
+        return 1;
+    }
+    wchar_t *parent = _wcsdup(to);
+    wchar_t *slash = wcsrchr(parent, L'\\');
+    wchar_t *other = wcsrchr(parent, L'/');
+    if (other > slash) {
+        slash = other;
+    }
+    /* Not for "C:\x" (parent "C:") nor a share's root. */
+    if (slash != NULL && slash > parent && slash[-1] != L':' && slash[-1] != L'\\') {
+        *slash = 0;
+        if (!make_directories(parent)) {
+            free(parent);
+            return 1;
+        }
+    }
+    free(parent);
+    return copy_tree(from, to) ? 0 : 1;
+}
+
 static int usage(const wchar_t *problem) {
     wchar_t message[1024];
     _snwprintf(message, 1023, L"%ls. Usage: osrun-exec.exe [--job-dir PATH | --stdin PATH --stdout PATH --stderr PATH] "
-               L"[--cwd B64] [--env B64]... [--timeout-ms N] [--] COMMAND_LINE_BASE64 (base64 of UTF-16LE)", problem);
+               L"[--cwd B64] [--env B64]... [--timeout-ms N] [--] COMMAND_LINE_BASE64, or osrun-exec.exe --copy FROM_B64 TO_B64 "
+               L"(base64 of UTF-16LE)", problem);
     message[1023] = 0;
     report(message, 0);
     return EXIT_SETUP;
 }
 
 int wmain(int argc, wchar_t **argv) {
+    if (argc >= 2 && wcscmp(argv[1], L"--copy") == 0) {
+        return argc == 4 ? copy_command(argv[2], argv[3]) : usage(L"--copy needs exactly FROM and TO");
+    }
     const wchar_t *job_dir = NULL, *stdin_path = NULL, *stdout_path = NULL, *stderr_path = NULL;
     const wchar_t *encoded_line = NULL;
     wchar_t *cwd = NULL;

@@ -23,8 +23,9 @@ import java.util.Optional;
  *   <li>the launcher redirects stdin, stdout and stderr to the job directory's files, sets the environment and
  *       the working directory (both passed base64-encoded too), and exits with the command's code.</li>
  * </ul>
- * The share is {@code \\10.0.2.4\qemu}. A process tree is killed with {@code taskkill /T /F} on the launcher: its
- * job object then closes and takes every process the command started with it.
+ * Files are copied by the launcher too ({@code --copy}). The share is {@code \\10.0.2.4\qemu}. A process tree is
+ * killed with {@code taskkill /T /F} on the launcher: its job object then closes and takes every process the
+ * command started with it.
  *
  * <p>Windows caps a command line at 32,767 characters and base64 of UTF-16LE makes the raw line 2.67 times longer:
  * a raw command line may hold about 12,000 characters, a PowerShell script about 4,400 (its own encoding comes on
@@ -127,18 +128,6 @@ public final class WindowsProfile implements GuestProfile {
         return program.chars().anyMatch(c -> c == ' ' || c == '\t') ? "\"" + program + "\"" : program;
     }
 
-    /** A PowerShell single-quoted literal; every character PowerShell reads as a single quote is doubled. */
-    static String quote(String value) {
-        StringBuilder quoted = new StringBuilder("'");
-        for (char c : value.toCharArray()) {
-            if (c == '\'' || c == '\u2018' || c == '\u2019' || c == '\u201A' || c == '\u201B') {
-                quoted.append(c);
-            }
-            quoted.append(c);
-        }
-        return quoted.append('\'').toString();
-    }
-
     /**
      * Joins arguments so that {@code CommandLineToArgvW} (and the C runtime) split them back exactly: an argument
      * without space, tab, line feed, vertical tab or quote stays as it is (it cannot be empty); any other is put in
@@ -193,15 +182,17 @@ public final class WindowsProfile implements GuestProfile {
         return new AgentExec("taskkill.exe", List.of("/F", "/T", "/PID", Long.toString(pid)), null);
     }
 
+    /**
+     * {@code osrun-exec.exe --copy}: the launcher itself copies the file or tree (no shell, no PowerShell start),
+     * replacing {@code to} and creating its parents; both paths travel base64-encoded.
+     */
     @Override
     public AgentExec copy(String from, String to) {
-        return build(new Command.PowerShell("$ErrorActionPreference = 'Stop'\n"
-                + "$from = " + quote(from) + "\n$to = " + quote(to) + "\n"
-                + "if (Test-Path -LiteralPath $to) { Remove-Item -LiteralPath $to -Recurse -Force }\n"
-                + "$parent = Split-Path -Parent $to\n"
-                + "if ($parent) { New-Item -ItemType Directory -Force -Path $parent | Out-Null }\n"
-                + "Copy-Item -LiteralPath $from -Destination $to -Recurse -Force\n"),
-                Map.of(), Optional.empty(), Optional.empty());
+        if (from.isEmpty() || to.isEmpty() || from.indexOf('\0') >= 0 || to.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("Cannot copy '" + from + "' to '" + to + "': Windows paths must be "
+                    + "non-empty and cannot contain NUL");
+        }
+        return new AgentExec(LAUNCHER, List.of("--copy", encode(from), encode(to)), null);
     }
 
     @Override

@@ -178,15 +178,11 @@ class WindowsProfileTest {
     void shareKillAndCopyUseWindowsTools() {
         assertThat(windows.sharePath(".osrun/xfer/1/payload")).isEqualTo("\\\\10.0.2.4\\qemu\\.osrun\\xfer\\1\\payload");
         assertThat(windows.killTree(42)).isEqualTo(new AgentExec("taskkill.exe", List.of("/F", "/T", "/PID", "42"), null));
-        String copy = rawLine(windows.copy("\\\\10.0.2.4\\qemu\\a", "C:\\it's"));
-        String script = decode(copy.substring(copy.lastIndexOf(' ') + 1));
-        assertThat(script).contains("$to = 'C:\\it''s'")
-                .contains("Copy-Item -LiteralPath $from -Destination $to -Recurse -Force");
+        AgentExec copy = windows.copy("\\\\10.0.2.4\\qemu\\a", "C:\\it's ü");
+        assertThat(copy.path()).isEqualTo("C:\\osrun\\osrun-exec.exe");
+        assertThat(copy.args()).hasSize(3).first().isEqualTo("--copy");
+        assertThat(decode(copy.args().get(1))).isEqualTo("\\\\10.0.2.4\\qemu\\a");
+        assertThat(decode(copy.args().get(2))).isEqualTo("C:\\it's ü");
         assertThat(windows.mountShare()).isEmpty();
-    }
-
-    @Test
-    void powershellQuotingDoublesEverySingleQuoteKind() {
-        assertThat(WindowsProfile.quote("it's ‘smart’")).isEqualTo("'it''s ‘‘smart’’'");
     }
 }

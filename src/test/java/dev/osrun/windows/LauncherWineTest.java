@@ -207,4 +207,58 @@ class LauncherWineTest {
         assertThat(run.exitCode()).isEqualTo(125);
         assertThat(run.stderr()).contains("osrun-exec: the command line is not base64").contains("Usage:");
     }
+
+    private static Wine.Run copy(Path from, Path to) {
+        AgentExec copy = WINDOWS.copy(Wine.windowsPath(from), Wine.windowsPath(to));
+        assertThat(copy.path()).isEqualTo(WindowsProfile.LAUNCHER);
+        return Wine.launcher(copy.args(), 60);
+    }
+
+    @Test
+    void copyPutsATreeUnderParentsItCreatesAndReplacesWhatWasThere() throws IOException {
+        Path from = job.resolve("from ü");
+        Files.createDirectories(from.resolve("sub dir/empty"));
+        Files.writeString(from.resolve("a.txt"), "A");
+        byte[] payload = new byte[300_000];
+        new Random(7).nextBytes(payload);
+        Files.write(from.resolve("sub dir/b 日本.bin"), payload);
+        Path to = job.resolve("new parent/deeper/to");
+
+        Wine.Run first = copy(from, to);
+
+        assertThat(first.exitCode()).as("launcher stderr: %s", first.stderr()).isZero();
+        assertThat(to.resolve("a.txt")).hasContent("A");
+        assertThat(to.resolve("sub dir/b 日本.bin")).hasBinaryContent(payload);
+        assertThat(to.resolve("sub dir/empty")).isEmptyDirectory();
+
+        Files.writeString(to.resolve("stale.txt"), "from before");
+        Files.writeString(from.resolve("a.txt"), "A2");
+        Wine.Run second = copy(from, to);
+
+        assertThat(second.exitCode()).as("launcher stderr: %s", second.stderr()).isZero();
+        assertThat(to.resolve("stale.txt")).doesNotExist();
+        assertThat(to.resolve("a.txt")).hasContent("A2");
+    }
+
+    @Test
+    void copyOfAFileReplacesTheFile() throws IOException {
+        Path from = Files.writeString(job.resolve("source.txt"), "new");
+        Path to = Files.writeString(job.resolve("target.txt"), "old and longer");
+
+        Wine.Run run = copy(from, to);
+
+        assertThat(run.exitCode()).as("launcher stderr: %s", run.stderr()).isZero();
+        assertThat(to).hasContent("new");
+    }
+
+    @Test
+    void copyFromAMissingSourceFailsSayingSoAndLeavesTheTargetAlone() throws IOException {
+        Path to = Files.writeString(job.resolve("keep.txt"), "keep me");
+
+        Wine.Run run = copy(job.resolve("missing"), to);
+
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.stderr()).contains("osrun-exec: copy: cannot read").contains("missing");
+        assertThat(to).hasContent("keep me");
+    }
 }
