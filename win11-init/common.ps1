@@ -106,6 +106,8 @@ function Invoke-OsrunNative {
         $start.ArgumentList = $ArgumentList
     }
     $process = Start-Process @start
+    # Windows PowerShell reports no ExitCode for a process whose handle it did not open before the exit.
+    $null = $process.Handle
     # Not Start-Process -Wait: it also waits for every child the program leaves behind.
     if (-not $process.WaitForExit($TimeoutMinutes * 60000)) {
         & taskkill.exe /F /T /PID $process.Id 2>&1 | Out-Null

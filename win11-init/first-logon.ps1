@@ -53,7 +53,8 @@ Complete-OsrunPhase {
         Set-Service -Name 'QEMU-GA' -StartupType Automatic
     }
 
-    Invoke-OsrunStep 'System Restore off' {
+    # Already off by policy and by the answer file; this also drops any restore point Setup made.
+    Invoke-OsrunStep 'System Restore off' -BestEffort {
         Disable-ComputerRestore -Drive 'C:\'
     }
     Invoke-OsrunStep 'tasks that OOBE added: idle and maintenance triggers off' -BestEffort {
@@ -66,7 +67,7 @@ Complete-OsrunPhase {
     }
 
     Invoke-OsrunStep 'wait until Windows is quiet (before the cleanup)' {
-        $busy = Wait-OsrunQuiet 45
+        $busy = @(Wait-OsrunQuiet 45)
         if ($busy.Count -gt 0) {
             Write-OsrunLog 'WARN' "still busy after 45 min: $($busy -join ', '); going on"
         }
@@ -88,15 +89,16 @@ Complete-OsrunPhase {
     Invoke-OsrunStep 'CompactOS' {
         Invoke-OsrunNative 'compact.exe' @('/CompactOS:always') -TimeoutMinutes 90 | Out-Null
     }
+    # defrag.exe rather than Optimize-Volume: a native command gets a time bound.
     Invoke-OsrunStep 'defragment C:' {
-        Optimize-Volume -DriveLetter C -Defrag
+        Invoke-OsrunNative 'defrag.exe' @('C:', '/D', '/U') -TimeoutMinutes 60 | Out-Null
     }
     # Needs discard=unmap on QEMU's -drive; without it Windows reports the operation unsupported.
     Invoke-OsrunStep 'retrim C: (frees the image''s unused clusters)' -BestEffort {
-        Optimize-Volume -DriveLetter C -ReTrim
+        Invoke-OsrunNative 'defrag.exe' @('C:', '/L', '/U') -TimeoutMinutes 30 | Out-Null
     }
     Invoke-OsrunStep 'wait until Windows is quiet (before the shutdown)' {
-        $busy = Wait-OsrunQuiet 30
+        $busy = @(Wait-OsrunQuiet 30)
         if ($busy.Count -gt 0) {
             Write-OsrunLog 'WARN' "still busy after 30 min: $($busy -join ', '); shutting down anyway"
         }

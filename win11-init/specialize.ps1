@@ -206,6 +206,9 @@ Complete-OsrunPhase {
             Set-OsrunRegistry $codePage $name '65001' 'String'
         }
     }
+    Invoke-OsrunStep 'built-in Administrator enabled (the account that logs on automatically)' {
+        Invoke-OsrunNative 'net.exe' @('user', 'Administrator', '/active:yes') -TimeoutMinutes 2 | Out-Null
+    }
     Invoke-OsrunStep 'OOBE: no network page' {
         Set-OsrunRegistry 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\OOBE' 'BypassNRO' 1
     }

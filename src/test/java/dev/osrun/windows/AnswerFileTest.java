@@ -243,4 +243,20 @@ class AnswerFileTest {
         assertThat(common).contains("'AllowInsecureGuestAuth' 1", "'RequireSecuritySignature' 0",
                 "-EnableInsecureGuestLogons $true -RequireSecuritySignature $false");
     }
+
+    @Test
+    void scriptsAreAsciiAndBatchFilesUseCrlf() throws IOException {
+        // Windows PowerShell 5.1 reads a file without a byte-order mark in the ANSI code page, so only ASCII reads
+        // the same everywhere; cmd.exe can miss labels (goto, call :label) in a batch file with bare LF endings.
+        for (String name : List.of("autounattend.xml", "pe.cmd", "pe-defender.cmd", "common.ps1", "specialize.ps1",
+                "first-logon.ps1")) {
+            byte[] bytes = Files.readAllBytes(INIT.resolve(name));
+            for (int i = 0; i < bytes.length; i++) {
+                assertThat(bytes[i] & 0xFF).as("byte %d of %s", i, name).isLessThan(0x80);
+                if (name.endsWith(".cmd") && bytes[i] == '\n') {
+                    assertThat(i > 0 && bytes[i - 1] == '\r').as("CRLF at byte %d of %s", i, name).isTrue();
+                }
+            }
+        }
+    }
 }
