@@ -8,7 +8,8 @@
  *   cat          copies stdin to stdout, then writes "done" to stderr
  *   spew         writes OSRUN_CHILD_BYTES bytes (a repeating pattern) to stdout
  *   tree         OSRUN_CHILD_DEPTH > 1: starts itself with depth - 1; then appends a byte every 50 ms to
- *                OSRUN_CHILD_DIR\beat-<depth> forever
+ *                OSRUN_CHILD_DIR\beat-<depth>, forever or for OSRUN_CHILD_LIFETIME_MS when set
+ *   detach       starts itself in tree mode (depth 1, 15 s lifetime) and exits 0 at once
  */
 #define WIN32_LEAN_AND_MEAN
 #include <windows.h>
@@ -72,6 +73,16 @@ int wmain(void) {
         }
         return 0;
     }
+    if (wcscmp(mode, L"detach") == 0) {
+        SetEnvironmentVariableW(L"OSRUN_CHILD", L"tree");
+        SetEnvironmentVariableW(L"OSRUN_CHILD_DEPTH", L"1");
+        SetEnvironmentVariableW(L"OSRUN_CHILD_LIFETIME_MS", L"15000");
+        STARTUPINFOW startup;
+        ZeroMemory(&startup, sizeof startup);
+        startup.cb = sizeof startup;
+        PROCESS_INFORMATION process;
+        return CreateProcessW(NULL, GetCommandLineW(), NULL, NULL, FALSE, 0, NULL, NULL, &startup, &process) ? 0 : 93;
+    }
     if (wcscmp(mode, L"tree") == 0) {
         int depth = (int) wcstol(var(L"OSRUN_CHILD_DEPTH"), NULL, 10);
         wchar_t path[4096];
@@ -92,10 +103,13 @@ int wmain(void) {
         }
         HANDLE beat = CreateFileW(path, FILE_APPEND_DATA, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_ALWAYS,
                                   FILE_ATTRIBUTE_NORMAL, NULL);
-        for (;;) {
+        wchar_t *lifetime = var(L"OSRUN_CHILD_LIFETIME_MS");
+        DWORD end = lifetime ? GetTickCount() + (DWORD) wcstoul(lifetime, NULL, 10) : 0;
+        while (lifetime == NULL || (LONG) (end - GetTickCount()) > 0) {
             put(beat, "x", 1);
             Sleep(50);
         }
+        return 0;
     }
     return 92;
 }

@@ -184,6 +184,19 @@ class LauncherWineTest {
         }
     }
 
+    @Test
+    void aProcessTheCommandLeavesBehindNeitherDelaysTheExitNorDiesWithTheLauncher() throws IOException {
+        Wine.Run run = runChild(Map.of("OSRUN_CHILD", "detach", "OSRUN_CHILD_DIR", Wine.windowsPath(job)));
+
+        assertThat(run.exitCode()).as("launcher stderr: %s", run.stderr()).isZero();
+        // The child lives 15 s: its heartbeat grows after the launcher has returned.
+        Path beat = job.resolve("beat-1");
+        await("the detached child's heartbeat").atMost(Duration.ofSeconds(12)).until(() -> Files.exists(beat));
+        long before = Files.size(beat);
+        await("the detached child's heartbeat to grow after the launcher exited").atMost(Duration.ofSeconds(10))
+                .until(() -> Files.size(beat) > before);
+    }
+
     private static long[] sizes(List<Path> files) throws IOException {
         long[] sizes = new long[files.size()];
         for (int i = 0; i < sizes.length; i++) {
