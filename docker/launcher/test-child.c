@@ -4,6 +4,7 @@
  *   cmdline      writes GetCommandLineW() to stdout as raw UTF-16LE
  *   argv         writes each CommandLineToArgvW() argument after the program name as UTF-16LE, each followed by
  *                a UTF-16 NUL
+ *   cwd          writes its working directory to stdout as raw UTF-16LE
  *   exit         exits with the number in OSRUN_CHILD_CODE
  *   cat          copies stdin to stdout, then writes "done" to stderr
  *   spew         writes OSRUN_CHILD_BYTES bytes (a repeating pattern) to stdout
@@ -46,6 +47,12 @@ int wmain(void) {
         for (int i = 1; i < count; i++) {
             put(out, args[i], (DWORD) ((wcslen(args[i]) + 1) * sizeof(wchar_t)));
         }
+        return 0;
+    }
+    if (wcscmp(mode, L"cwd") == 0) {
+        wchar_t dir[4096];
+        DWORD n = GetCurrentDirectoryW(4096, dir);
+        put(out, dir, n * sizeof(wchar_t));
         return 0;
     }
     if (wcscmp(mode, L"exit") == 0) {

@@ -146,6 +146,19 @@ class LauncherWineTest {
     }
 
     @Test
+    void theCommandStartsInTheWorkingDirectoryGiven() throws IOException {
+        Path dir = Files.createDirectories(job.resolve("work dir ü"));
+        Files.write(job.resolve("in"), new byte[0]);
+        AgentExec exec = WINDOWS.build(new Command.Argv(List.of(child)), Map.of("OSRUN_CHILD", "cwd"),
+                Optional.of(Wine.windowsPath(dir)), Optional.of(Wine.windowsPath(job)));
+
+        Wine.Run run = Wine.launcher(exec.args(), 60);
+
+        assertThat(run.exitCode()).as("launcher stderr: %s", run.stderr()).isZero();
+        assertThat(new String(out(), StandardCharsets.UTF_16LE)).isEqualToIgnoringCase(Wine.windowsPath(dir));
+    }
+
+    @Test
     void aTimeoutKillsTheWholeTreeOfThreeProcesses() throws IOException, InterruptedException {
         Map<String, String> environment = Map.of("OSRUN_CHILD", "tree", "OSRUN_CHILD_DEPTH", "3",
                 "OSRUN_CHILD_DIR", Wine.windowsPath(job));
