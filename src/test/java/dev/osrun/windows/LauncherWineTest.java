@@ -122,6 +122,19 @@ class LauncherWineTest {
     }
 
     @Test
+    void stdoutAndStderrGivenTheSamePathShareOneFileInOrder() throws IOException {
+        Files.writeString(job.resolve("input.txt"), "hello ");
+        String merged = Wine.windowsPath(job.resolve("merged.txt"));
+        List<String> args = List.of("--stdin", Wine.windowsPath(job.resolve("input.txt")), "--stdout", merged,
+                "--stderr", merged, "--env", base64Utf16("OSRUN_CHILD=cat"), "--", base64Utf16(child));
+
+        Wine.Run run = Wine.launcher(args, 60);
+
+        assertThat(run.exitCode()).as("launcher stderr: %s", run.stderr()).isZero();
+        assertThat(job.resolve("merged.txt")).hasContent("hello done");
+    }
+
+    @Test
     void twentyMegabytesOfOutputArriveWhole() throws IOException {
         int size = 20_000_000;
 
