@@ -75,7 +75,7 @@ function Invoke-OsrunStep([string]$Name, [scriptblock]$Action, [switch]$BestEffo
         }
         throw "${Name}: $reason"
     }
-    Write-OsrunLog 'INFO' ("${Name}: ok ({0:n1} s)" -f $started.Elapsed.TotalSeconds)
+    Write-OsrunLog 'INFO' ('{0}: ok ({1:n1} s)' -f $Name, $started.Elapsed.TotalSeconds)
 }
 
 # Runs a program with stdin from an empty file (so nothing can wait for a prompt), its output in a log file, and a

@@ -68,7 +68,6 @@ Complete-OsrunPhase {
             }
         }
         Set-OsrunRegistry 'HKLM:\SOFTWARE\Policies\Microsoft\Windows Defender Security Center\Notifications' 'DisableNotifications' 1
-        Set-OsrunRegistry 'HKLM:\SOFTWARE\Policies\Microsoft\Windows Defender' 'DisableAntiSpyware' 1
     }
 
     Invoke-OsrunStep 'Windows Update: services and policy off' {
