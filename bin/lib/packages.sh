@@ -27,7 +27,18 @@ osrun_ensure_packages() {
 OSRUN_RUN_PACKAGES=(qemu-system-x86 qemu-utils samba novnc python3-websockify zstd)
 # What building the jar and the tiny guest needs (bin/osrun builds both on first use).
 OSRUN_BUILD_PACKAGES=(openjdk-17-jdk-headless maven busybox-static qemu-guest-agent cpio kmod)
-# What only the tests need: Chromium and its driver look at the noVNC page.
-OSRUN_TEST_PACKAGES=(chromium chromium-driver)
+# What only the tests need: Chromium and its driver look at the noVNC page; the Windows launcher (docker/launcher/)
+# is cross-compiled with mingw-w64 and tested under Wine. node + npm (tree-sitter-powershell checks the
+# provisioning scripts): see osrun_ensure_node.
+OSRUN_TEST_PACKAGES=(chromium chromium-driver gcc-mingw-w64-x86-64 wine64)
 # All of them: what bin/test installs.
 OSRUN_HOST_PACKAGES=("${OSRUN_RUN_PACKAGES[@]}" "${OSRUN_BUILD_PACKAGES[@]}" "${OSRUN_TEST_PACKAGES[@]}")
+
+# osrun_ensure_node — makes sure node and npm exist (Debian's nodejs and npm packages unless some other Node.js,
+# such as NodeSource's, already provides both commands).
+osrun_ensure_node() {
+  if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+    return 0
+  fi
+  osrun_ensure_packages nodejs npm
+}
