@@ -4,15 +4,18 @@ import dev.osrun.LinuxVm;
 import dev.osrun.SnapshotInfo;
 import dev.osrun.Vm;
 import dev.osrun.testing.RequiresTinyGuest;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.testkit.engine.EngineExecutionResults;
 import org.junit.platform.testkit.engine.EngineTestKit;
 
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -23,7 +26,7 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass
 /**
  * How the extension lends a VM, on the local backend with the tiny guest (a real QEMU): a test's constructor,
  * {@code @BeforeEach} and method share one VM; the VM refuses {@code close()} and any use after its test; snapshots
- * a test saves are gone for the next test.
+ * a test saves are gone for the next test; a failed {@code @BeforeAll} leaves the evidence of its VM.
  */
 @RequiresTinyGuest
 class VmLendingTest {
@@ -69,11 +72,26 @@ class VmLendingTest {
         }
     }
 
+    @Osrun(guest = "tiny", backend = "local")
+    static class FailingBeforeAll {
+        @BeforeAll
+        static void setUp(LinuxVm vm) {
+            vm.shell("echo setup-output; exit 4");
+            throw new IllegalStateException("the setup failed");
+        }
+
+        @Test
+        void neverRuns() {
+        }
+    }
+
     @Test
-    void aTestsVmIsItsOwnForTheTestAndOnlyThen() {
+    void aTestsVmIsItsOwnForTheTestAndOnlyThen(@TempDir Path reports) {
         seen.clear();
         EngineExecutionResults results = EngineTestKit.engine("junit-jupiter")
-                .selectors(selectClass(Lending.class)).execute();
+                .selectors(selectClass(Lending.class), selectClass(FailingBeforeAll.class))
+                .configurationParameter("osrun.reports.dir", reports.toString())
+                .execute();
 
         results.testEvents().failed().stream().forEach(event -> {
             throw new AssertionError(event.getRequiredPayload(TestExecutionResult.class).getThrowable().orElseThrow());
@@ -85,5 +103,10 @@ class VmLendingTest {
         assertThat(snapshots).contains("provisioned").doesNotContain("saved-by-first");
         assertThat(seen.get("first's VM after its test")).asString()
                 .contains("was given back when it finished");
+
+        Path beforeAll = reports.resolve(FailingBeforeAll.class.getName()).resolve("class-lifecycle");
+        assertThat(beforeAll.resolve("commands.txt")).content().contains("setup-output").contains("exit code 4");
+        assertThat(beforeAll.resolve("failure.txt")).content().contains("the setup failed");
+        assertThat(beforeAll.resolve("screenshot.png")).isNotEmptyFile();
     }
 }
