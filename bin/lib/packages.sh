@@ -22,7 +22,9 @@ osrun_ensure_packages() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# The packages the local engine and its tests need on the host.
+# The packages the local engine and its tests need on the host (socat: the remote-engine test reaches the
+# Docker engine over TCP through it).
 OSRUN_HOST_PACKAGES=(qemu-system-x86 qemu-utils samba busybox-static qemu-guest-agent cpio kmod
                      openjdk-17-jdk-headless maven
-                     novnc python3-websockify chromium chromium-driver)
+                     novnc python3-websockify chromium chromium-driver
+                     socat)
