@@ -106,9 +106,10 @@ class OsrunContainerIT {
              OsrunContainer osrun = tiny(fresh)) {
             osrun.start();
 
+            // the steps the server publishes while it provisions, as the wait strategy follows /v1/events
             assertThat(log.text())
-                    .contains("osrun: launching")
                     .contains("osrun: provisioning")
+                    .contains("osrun: provisioned")
                     .contains("VM is ready after");
             assertThat(osrun.getVm().snapshots()).extracting(dev.osrun.SnapshotInfo::name).contains("provisioned");
             assertThat(log.text()).doesNotContain(osrun.getToken());
