@@ -17,7 +17,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -30,10 +29,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@code stderr}, then {@code exit} or {@code error}), handing output to the consumers at once and keeping its
  * tail for the result.
  *
- * <p>Stdin travels base64-encoded in the JSON body. The whole answer is bounded: when no exit or error frame has
- * come {@link #GRACE} after the command's own timeout, the call gives up.
+ * <p>Without stdin the body is the JSON request; with stdin it is the streamed form ({@value #STDIN_STREAM_TYPE}):
+ * the JSON request on the first line, then the raw stdin bytes. The whole answer is bounded: when no exit or error
+ * frame has come {@link #GRACE} after the command's own timeout, the call gives up.
  */
 final class ExecCall {
+
+    /** The content type of the streamed form of the request: a JSON line, then stdin's raw bytes. */
+    static final String STDIN_STREAM_TYPE = "application/vnd.osrun.exec-stdin";
 
     /** How long after the command's timeout the server may take to report it. */
     static final Duration GRACE = Duration.ofMinutes(2);
@@ -62,11 +65,18 @@ final class ExecCall {
 
     /** Runs the command and returns its result once it has exited. */
     ExecResult run() {
-        HttpRequest request = api.request("/v1/exec")
-                .header("Content-Type", "application/json")
-                .header("Accept", "application/x-ndjson")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body()))
-                .build();
+        byte[] stdin = options.stdin();
+        HttpRequest.Builder builder = api.request("/v1/exec").header("Accept", "application/x-ndjson");
+        if (stdin.length == 0) {
+            builder.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body()));
+        } else {
+            byte[] spec = body();
+            byte[] head = java.util.Arrays.copyOf(spec, spec.length + 1);
+            head[spec.length] = '\n';
+            builder.header("Content-Type", STDIN_STREAM_TYPE).POST(HttpRequest.BodyPublishers.concat(
+                    HttpRequest.BodyPublishers.ofByteArray(head), HttpRequest.BodyPublishers.ofByteArray(stdin)));
+        }
+        HttpRequest request = builder.build();
         HttpResponse<InputStream> response = api.send(request, HttpResponse.BodyHandlers.ofInputStream(), "run " + describe());
         if (response.statusCode() != 200) {
             byte[] body;
@@ -174,10 +184,6 @@ final class ExecCall {
             argv.forEach(word -> body.withArray("argv").add((String) word));
         } else {
             body.put(kind, (String) command);
-        }
-        byte[] stdin = options.stdin();
-        if (stdin.length > 0) {
-            body.put("stdin", Base64.getEncoder().encodeToString(stdin));
         }
         if (!options.environment().isEmpty()) {
             ObjectNode env = body.putObject("env");

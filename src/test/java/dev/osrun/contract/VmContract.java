@@ -3,7 +3,8 @@ package dev.osrun.contract;
 import dev.osrun.ExecOptions;
 import dev.osrun.ExecResult;
 import dev.osrun.ExecTimeoutException;
-import dev.osrun.OsrunException;
+import dev.osrun.FileTransferException;
+import dev.osrun.InvalidInputException;
 import dev.osrun.SnapshotInfo;
 import dev.osrun.SnapshotNotFoundException;
 import dev.osrun.Vm;
@@ -247,7 +248,7 @@ public abstract class VmContract {
         Path missing = tmp.resolve("missing.txt");
 
         assertThatThrownBy(() -> vm().upload(missing, "/root/missing.txt"))
-                .isInstanceOf(OsrunException.class)
+                .isInstanceOf(FileTransferException.class)
                 .hasMessageContaining(missing.toString());
     }
 
@@ -257,7 +258,7 @@ public abstract class VmContract {
         Files.writeString(kept, "mine");
 
         assertThatThrownBy(() -> vm().download("/root/no-such-file", kept))
-                .isInstanceOf(OsrunException.class)
+                .isInstanceOf(FileTransferException.class)
                 .hasMessageContaining("/root/no-such-file");
         assertThat(kept).hasContent("mine");
     }
@@ -297,6 +298,14 @@ public abstract class VmContract {
                 .hasMessageContaining("No snapshot named 'no-such-snapshot'")
                 .hasMessageContaining(CLEAN);
         assertThatThrownBy(() -> vm().deleteSnapshot("no-such-snapshot")).isInstanceOf(SnapshotNotFoundException.class);
+    }
+
+    @Test
+    void aSnapshotNameQemuCannotTakeIsRefusedAsInvalidInput() {
+        assertThatThrownBy(() -> vm().saveSnapshot("bad name; quit"))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("bad name; quit");
+        assertThat(vm().snapshots()).extracting(SnapshotInfo::name).doesNotContain("bad name; quit");
     }
 
     @Test
