@@ -1,5 +1,6 @@
 package dev.osrun.contract;
 
+import dev.osrun.ExecCancelledException;
 import dev.osrun.ExecOptions;
 import dev.osrun.ExecResult;
 import dev.osrun.ExecTimeoutException;
@@ -29,6 +30,7 @@ import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /**
  * What every {@link Vm} does, whichever implementation: the local engine ({@code LocalVm}) and the control API's
@@ -185,6 +187,21 @@ public abstract class VmContract {
                     assertThat(e.timeout()).isEqualTo(Duration.ofSeconds(3));
                 });
         assertThat(vm().shell("ps | grep -c '[s]leep 100'").stdout().strip()).isEqualTo("0");
+    }
+
+    @Test
+    void aCancelledCommandIsKilledInTheGuest() {
+        StringBuilder seen = new StringBuilder();
+        ExecOptions options = ExecOptions.defaults()
+                .withTimeout(Duration.ofSeconds(90))
+                .withStdoutConsumer(seen::append)
+                .withCancellation(() -> seen.toString().contains("started"));
+
+        assertThatThrownBy(() -> vm().shell("echo started; sleep 1002", options))
+                .isInstanceOf(ExecCancelledException.class)
+                .hasMessageContaining("sleep 1002");
+        await("the cancelled command's process gone from the guest").atMost(Duration.ofSeconds(30))
+                .until(() -> vm().shell("ps | grep -c '[s]leep 1002'").stdout().strip().equals("0"));
     }
 
     @Test

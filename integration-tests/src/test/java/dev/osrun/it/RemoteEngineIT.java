@@ -11,10 +11,16 @@ import org.junit.jupiter.api.io.TempDir;
 import org.testcontainers.DockerClientFactory;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * {@link OsrunContainer} on an engine reached over TCP ({@code DOCKER_HOST=tcp://127.0.0.1:PORT}, set by the
@@ -30,7 +36,7 @@ class RemoteEngineIT {
     void aContainerOnATcpEngineRunsCommandsAndMovesFiles(CacheVolume cache, @TempDir Path tmp) throws IOException {
         assertThat(DockerClientFactory.instance().getTransportConfig().getDockerHost().getScheme()).isEqualTo("tcp");
         try (OsrunContainer osrun = new OsrunContainer(OsrunImage.dockerImageName())
-                .withGuest(GuestKind.TINY).withAccel(Accel.TCG).withCacheVolume(cache.name())) {
+                .withGuest(GuestKind.TINY).withAccel(Accel.TCG).withCacheVolume(cache.name()).withVnc()) {
             osrun.start();
             Vm vm = osrun.getVm();
 
@@ -44,6 +50,24 @@ class RemoteEngineIT {
             assertThat(info.getMounts()).allSatisfy(mount -> assertThat(mount.getName()).isEqualTo(cache.name()));
             assertThat(info.getHostConfig().getDevices()).isNullOrEmpty();
             assertThat(osrun.getApiUri().getHost()).isEqualTo(osrun.getHost());
+
+            // noVNC's page, at the mapped port of getHost()
+            assertThat(osrun.getVncUrl()).startsWith("http://" + osrun.getHost() + ":");
+            HttpResponse<String> page = await("noVNC answering at " + osrun.getVncUrl()).atMost(Duration.ofSeconds(60))
+                    .until(() -> get(osrun.getVncUrl() + "vnc.html"), response -> response != null && response.statusCode() == 200);
+            assertThat(page.body()).containsIgnoringCase("noVNC");
+        }
+    }
+
+    private static HttpResponse<String> get(String url) {
+        try {
+            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            return null; // not answering yet
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 }
