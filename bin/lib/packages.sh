@@ -27,7 +27,8 @@ osrun_ensure_packages() {
 OSRUN_RUN_PACKAGES=(qemu-system-x86 qemu-utils samba novnc python3-websockify)
 # What building the jar and the tiny guest needs (bin/osrun builds both on first use).
 OSRUN_BUILD_PACKAGES=(openjdk-17-jdk-headless maven busybox-static qemu-guest-agent cpio kmod)
-# What only the tests need: Chromium and its driver look at the noVNC page.
-OSRUN_TEST_PACKAGES=(chromium chromium-driver)
+# What only the tests need: Chromium and its driver look at the noVNC page; socat lets the remote-engine test
+# reach the Docker engine over TCP.
+OSRUN_TEST_PACKAGES=(chromium chromium-driver socat)
 # All of them: what bin/test installs.
 OSRUN_HOST_PACKAGES=("${OSRUN_RUN_PACKAGES[@]}" "${OSRUN_BUILD_PACKAGES[@]}" "${OSRUN_TEST_PACKAGES[@]}")

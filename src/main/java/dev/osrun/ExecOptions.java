@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -25,8 +26,9 @@ public final class ExecOptions {
     public static final int DEFAULT_OUTPUT_LIMIT = 16 * 1024 * 1024;
 
     private static final Consumer<String> IGNORE = s -> { };
+    private static final BooleanSupplier NEVER = () -> false;
     private static final ExecOptions DEFAULTS =
-            new ExecOptions(new byte[0], Map.of(), null, DEFAULT_TIMEOUT, IGNORE, IGNORE, DEFAULT_OUTPUT_LIMIT);
+            new ExecOptions(new byte[0], Map.of(), null, DEFAULT_TIMEOUT, IGNORE, IGNORE, DEFAULT_OUTPUT_LIMIT, NEVER);
 
     private final byte[] stdin;
     private final Map<String, String> environment;
@@ -35,9 +37,11 @@ public final class ExecOptions {
     private final Consumer<String> stdoutConsumer;
     private final Consumer<String> stderrConsumer;
     private final int outputLimit;
+    private final BooleanSupplier cancellation;
 
     private ExecOptions(byte[] stdin, Map<String, String> environment, String workingDirectory, Duration timeout,
-                        Consumer<String> stdoutConsumer, Consumer<String> stderrConsumer, int outputLimit) {
+                        Consumer<String> stdoutConsumer, Consumer<String> stderrConsumer, int outputLimit,
+                        BooleanSupplier cancellation) {
         this.stdin = stdin;
         this.environment = environment;
         this.workingDirectory = workingDirectory;
@@ -45,6 +49,7 @@ public final class ExecOptions {
         this.stdoutConsumer = stdoutConsumer;
         this.stderrConsumer = stderrConsumer;
         this.outputLimit = outputLimit;
+        this.cancellation = cancellation;
     }
 
     /** Options with empty stdin, no extra environment, the guest's default directory and a ten-minute timeout. */
@@ -54,7 +59,7 @@ public final class ExecOptions {
 
     /** Returns a copy whose command reads these bytes on stdin. */
     public ExecOptions withStdin(byte[] bytes) {
-        return new ExecOptions(bytes.clone(), environment, workingDirectory, timeout, stdoutConsumer, stderrConsumer, outputLimit);
+        return new ExecOptions(bytes.clone(), environment, workingDirectory, timeout, stdoutConsumer, stderrConsumer, outputLimit, cancellation);
     }
 
     /** Returns a copy whose command reads this text, encoded as UTF-8, on stdin. */
@@ -69,13 +74,13 @@ public final class ExecOptions {
         }
         Map<String, String> env = new LinkedHashMap<>(environment);
         env.put(name, Objects.requireNonNull(value, "value"));
-        return new ExecOptions(stdin, Map.copyOf(env), workingDirectory, timeout, stdoutConsumer, stderrConsumer, outputLimit);
+        return new ExecOptions(stdin, Map.copyOf(env), workingDirectory, timeout, stdoutConsumer, stderrConsumer, outputLimit, cancellation);
     }
 
     /** Returns a copy whose command starts in this guest directory. */
     public ExecOptions withWorkingDirectory(String guestDirectory) {
         return new ExecOptions(stdin, environment, Objects.requireNonNull(guestDirectory), timeout, stdoutConsumer,
-                stderrConsumer, outputLimit);
+                stderrConsumer, outputLimit, cancellation);
     }
 
     /** Returns a copy with this timeout; when it expires the command's process tree is killed in the guest. */
@@ -83,19 +88,19 @@ public final class ExecOptions {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("The timeout must be positive, was " + timeout);
         }
-        return new ExecOptions(stdin, environment, workingDirectory, timeout, stdoutConsumer, stderrConsumer, outputLimit);
+        return new ExecOptions(stdin, environment, workingDirectory, timeout, stdoutConsumer, stderrConsumer, outputLimit, cancellation);
     }
 
     /** Returns a copy that hands stdout to {@code consumer} in pieces as the command writes it. */
     public ExecOptions withStdoutConsumer(Consumer<String> consumer) {
         return new ExecOptions(stdin, environment, workingDirectory, timeout, Objects.requireNonNull(consumer),
-                stderrConsumer, outputLimit);
+                stderrConsumer, outputLimit, cancellation);
     }
 
     /** Returns a copy that hands stderr to {@code consumer} in pieces as the command writes it. */
     public ExecOptions withStderrConsumer(Consumer<String> consumer) {
         return new ExecOptions(stdin, environment, workingDirectory, timeout, stdoutConsumer,
-                Objects.requireNonNull(consumer), outputLimit);
+                Objects.requireNonNull(consumer), outputLimit, cancellation);
     }
 
     /**
@@ -106,7 +111,22 @@ public final class ExecOptions {
         if (characters < 0) {
             throw new IllegalArgumentException("The output limit must not be negative, was " + characters);
         }
-        return new ExecOptions(stdin, environment, workingDirectory, timeout, stdoutConsumer, stderrConsumer, characters);
+        return new ExecOptions(stdin, environment, workingDirectory, timeout, stdoutConsumer, stderrConsumer, characters, cancellation);
+    }
+
+    /**
+     * Returns a copy whose command is asked, while it runs, whether to stop: once {@code cancelled} answers true
+     * (it is polled every few milliseconds, so it must be cheap) the command's process tree is killed in the
+     * guest and the call throws {@link ExecCancelledException}. For a server whose client went away, say.
+     */
+    public ExecOptions withCancellation(BooleanSupplier cancelled) {
+        return new ExecOptions(stdin, environment, workingDirectory, timeout, stdoutConsumer, stderrConsumer, outputLimit,
+                Objects.requireNonNull(cancelled, "cancelled"));
+    }
+
+    /** Whether the command was asked to stop (see {@link #withCancellation}). */
+    public boolean cancelled() {
+        return cancellation.getAsBoolean();
     }
 
     /** The bytes the command reads on stdin (a copy). */

@@ -1,5 +1,6 @@
 package dev.osrun.engine;
 
+import dev.osrun.ExecCancelledException;
 import dev.osrun.ExecOptions;
 import dev.osrun.ExecResult;
 import dev.osrun.ExecTimeoutException;
@@ -22,9 +23,11 @@ import java.util.function.Consumer;
  * Runs guest commands through the agent's {@code guest-exec}, keeping stdout and stderr apart.
  *
  * <p>When the share is mounted, the command reads stdin from and writes stdout and stderr to files of a job
- * directory in the share, which this class follows while the command runs: output streams as it is produced and
- * has no size limit. Without a share the agent captures the output itself, which it returns only at exit and caps
- * at 16 MB per stream. A command that outlives its timeout has its whole process tree killed in the guest.
+ * directory in the share, which this class follows while the command runs: output streams to the consumers as it
+ * is produced, without limit, while the result keeps only the last {@link ExecOptions#outputLimit()} characters of
+ * each stream. Without a share the agent captures the output itself, which it returns only at exit and caps at
+ * 16 MB per stream. A command that outlives its timeout, is cancelled, or whose consumer throws has its whole
+ * process tree killed in the guest.
  */
 final class CommandRunner {
 
@@ -48,18 +51,29 @@ final class CommandRunner {
                     .map(dir -> profile.sharePath(dir.getFileName().toString()));
             AgentExec exec = profile.build(command, options.environment(), options.workingDirectory(), guestJobDir);
             long pid = machine.startProcess(exec, jobDir == null ? nonEmpty(options.stdin()) : null, jobDir == null);
-            Output out = new Output(jobDir, "out", profile.charset(), options.stdoutConsumer());
-            Output err = new Output(jobDir, "err", profile.charset(), options.stderrConsumer());
-            GuestExecStatus status = await(pid, options.timeout(), out, err);
+            Output out = new Output(jobDir, "out", profile.charset(), options.stdoutConsumer(), options.outputLimit());
+            Output err = new Output(jobDir, "err", profile.charset(), options.stderrConsumer(), options.outputLimit());
+            GuestExecStatus status;
+            try {
+                status = await(pid, options, out, err);
+            } catch (RuntimeException e) {
+                // A consumer failed (its client went away, say) or the wait broke: the command must not run on.
+                killQuietly(pid, e);
+                throw e;
+            }
             if (status == null) {
                 GuestExecStatus killed = kill(pid);
-                out.finish(killed);
-                err.finish(killed);
+                finishQuietly(out, killed);
+                finishQuietly(err, killed);
+                if (options.cancelled()) {
+                    throw new ExecCancelledException(command.describe());
+                }
                 throw new ExecTimeoutException(command.describe(), options.timeout(), out.text(), err.text());
             }
             out.finish(status);
             err.finish(status);
-            return new ExecResult(exitCode(status), out.text(), err.text(), Duration.ofNanos(System.nanoTime() - started));
+            return new ExecResult(exitCode(status), out.text(), err.text(), Duration.ofNanos(System.nanoTime() - started),
+                    out.truncated() || err.truncated());
         } finally {
             if (jobDir != null) {
                 deleteTree(jobDir);
@@ -67,9 +81,12 @@ final class CommandRunner {
         }
     }
 
-    /** Polls until the process exits (its status) or the timeout expires (null), following the output meanwhile. */
-    private GuestExecStatus await(long pid, Duration timeout, Output out, Output err) {
-        long deadline = System.nanoTime() + timeout.toNanos();
+    /**
+     * Polls until the process exits (its status) or the timeout expires or the command is cancelled (null),
+     * following the output meanwhile.
+     */
+    private GuestExecStatus await(long pid, ExecOptions options, Output out, Output err) {
+        long deadline = System.nanoTime() + options.timeout().toNanos();
         Backoff backoff = Backoff.forExecPolling();
         while (true) {
             GuestExecStatus status = machine.processStatus(pid);
@@ -78,10 +95,27 @@ final class CommandRunner {
             }
             out.poll();
             err.poll();
-            if (System.nanoTime() >= deadline) {
+            if (System.nanoTime() >= deadline || options.cancelled()) {
                 return null;
             }
             backoff.pause(deadline);
+        }
+    }
+
+    private void killQuietly(long pid, RuntimeException cause) {
+        try {
+            kill(pid);
+        } catch (RuntimeException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    /** Reads what is left after a kill; a consumer that fails now (its client is gone) changes nothing. */
+    private static void finishQuietly(Output output, GuestExecStatus status) {
+        try {
+            output.finish(status);
+        } catch (RuntimeException e) {
+            log.debug("Could not hand the last output of a killed command on: {}", e.toString());
         }
     }
 
@@ -140,13 +174,14 @@ final class CommandRunner {
         private final String stream;
         private final Charset charset;
         private final Consumer<String> consumer;
-        private String captured = "";
+        private final TextTail captured;
 
-        Output(Path jobDir, String stream, Charset charset, Consumer<String> consumer) {
-            this.tail = jobDir == null ? null : new OutputTail(jobDir.resolve(stream), charset, consumer);
+        Output(Path jobDir, String stream, Charset charset, Consumer<String> consumer, int limit) {
+            this.tail = jobDir == null ? null : new OutputTail(jobDir.resolve(stream), charset, consumer, limit);
             this.stream = stream;
             this.charset = charset;
             this.consumer = consumer;
+            this.captured = new TextTail(limit);
         }
 
         void poll() {
@@ -161,9 +196,10 @@ final class CommandRunner {
                 return;
             }
             byte[] bytes = stream.equals("out") ? status.stdout() : status.stderr();
-            captured = bytes == null ? "" : new String(bytes, charset);
-            if (!captured.isEmpty()) {
-                consumer.accept(captured);
+            String text = bytes == null ? "" : new String(bytes, charset);
+            captured.append(text);
+            if (!text.isEmpty()) {
+                consumer.accept(text);
             }
             if (stream.equals("out") ? status.stdoutTruncated() : status.stderrTruncated()) {
                 log.warn("The guest agent truncated the command's std{} at 16 MB (no share is mounted)", stream);
@@ -171,7 +207,11 @@ final class CommandRunner {
         }
 
         String text() {
-            return tail != null ? tail.text() : captured;
+            return tail != null ? tail.text() : captured.text();
+        }
+
+        boolean truncated() {
+            return tail != null ? tail.truncated() : captured.truncated();
         }
     }
 }

@@ -1,6 +1,5 @@
 package dev.osrun.engine;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -15,24 +14,24 @@ import java.nio.file.StandardOpenOption;
 import java.util.function.Consumer;
 
 /**
- * Follows one output file of a running command as it grows: keeps every byte and hands the text, decoded
- * incrementally (a character split across two reads is held back until it is whole), to a consumer.
+ * Follows one output file of a running command as it grows: hands the text, decoded incrementally (a character
+ * split across two reads is held back until it is whole), to a consumer, and keeps only the last
+ * {@code limit} characters for the result, so that a command's output costs bounded memory however much it writes.
  */
 final class OutputTail {
 
     private final Path file;
     private final Consumer<String> consumer;
     private final CharsetDecoder decoder;
-    private final ByteArrayOutputStream all = new ByteArrayOutputStream();
+    private final TextTail kept;
     private final ByteBuffer buffer = ByteBuffer.allocate(1 << 16);
     private final CharBuffer chars = CharBuffer.allocate(1 << 16);
-    private final Charset charset;
     private long position;
 
-    OutputTail(Path file, Charset charset, Consumer<String> consumer) {
+    OutputTail(Path file, Charset charset, Consumer<String> consumer, int limit) {
         this.file = file;
-        this.charset = charset;
         this.consumer = consumer;
+        this.kept = new TextTail(limit);
         this.decoder = charset.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPLACE)
                 .onUnmappableCharacter(CodingErrorAction.REPLACE);
@@ -73,7 +72,6 @@ final class OutputTail {
                 int taken = toTheEnd ? n : untilNul(start, n);
                 buffer.position(start + taken);
                 position += taken;
-                all.write(buffer.array(), start, taken);
                 buffer.flip();
                 decode(false);
                 buffer.compact();
@@ -109,13 +107,20 @@ final class OutputTail {
     private void emit() {
         chars.flip();
         if (chars.hasRemaining()) {
-            consumer.accept(chars.toString());
+            String piece = chars.toString();
+            kept.append(piece);
+            consumer.accept(piece);
         }
         chars.clear();
     }
 
-    /** Everything read so far, decoded as a whole. */
+    /** The last characters read so far, at most the limit. */
     String text() {
-        return all.toString(charset);
+        return kept.text();
+    }
+
+    /** Whether {@link #text()} lost its head to the limit. */
+    boolean truncated() {
+        return kept.truncated();
     }
 }

@@ -2,6 +2,9 @@ package dev.osrun.local;
 
 import dev.osrun.ExecOptions;
 import dev.osrun.ExecResult;
+import dev.osrun.FileTransferException;
+import dev.osrun.GuestPathNotFoundException;
+import dev.osrun.VmClosedException;
 import dev.osrun.GuestKind;
 import dev.osrun.GuestOs;
 import dev.osrun.LinuxVm;
@@ -26,7 +29,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,11 +56,13 @@ public class LocalVm implements LinuxVm {
 
     private static final Logger log = LoggerFactory.getLogger(LocalVm.class);
     private static final Duration RESTORE_BOOT_TIMEOUT = Duration.ofSeconds(90);
+    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(30);
 
     private final Machine machine;
     private final Path runDir;
     private final CacheDir.Lock diskLock;
     private final boolean persistent;
+    private volatile boolean closed;
 
     private LocalVm(Machine machine, Path runDir, CacheDir.Lock diskLock) {
         this.machine = machine;
@@ -89,52 +93,102 @@ public class LocalVm implements LinuxVm {
 
     @Override
     public synchronized ExecResult exec(List<String> argv, ExecOptions options) {
-        return machine.exec(new Command.Argv(argv), options);
+        requireOpen();
+        return ApiBoundary.call("run " + argv, () -> machine.exec(new Command.Argv(argv), options));
     }
 
     @Override
     public synchronized ExecResult shell(String commandLine, ExecOptions options) {
-        return machine.exec(new Command.Shell(commandLine), options);
+        requireOpen();
+        return ApiBoundary.call("run a shell command", () -> machine.exec(new Command.Shell(commandLine), options));
     }
 
     @Override
     public synchronized void upload(Path hostPath, String guestPath) {
-        machine.upload(hostPath, guestPath);
+        requireOpen();
+        ApiBoundary.transfer("upload " + hostPath + " to " + guestPath, () -> machine.upload(hostPath, guestPath));
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws GuestPathNotFoundException when the guest has nothing at {@code guestPath}
+     */
     @Override
     public synchronized void download(String guestPath, Path hostPath) {
-        machine.download(guestPath, hostPath);
+        requireOpen();
+        try {
+            ApiBoundary.transfer("download " + guestPath + " to " + hostPath, () -> machine.download(guestPath, hostPath));
+        } catch (FileTransferException e) {
+            if (guestPathMissing(guestPath)) {
+                throw new GuestPathNotFoundException(guestPath, e);
+            }
+            throw e;
+        }
+    }
+
+    /** After a failed download: whether the guest positively has nothing at the path (false when it cannot tell). */
+    private boolean guestPathMissing(String guestPath) {
+        List<String> probe = os() == GuestOs.WINDOWS
+                ? List.of("powershell.exe", "-NoProfile", "-NonInteractive", "-Command",
+                        "if (Test-Path -LiteralPath $env:OSRUN_PROBE_PATH) { exit 0 } else { exit 3 }")
+                : List.of("/bin/sh", "-c", "if [ -e \"$OSRUN_PROBE_PATH\" ] || [ -L \"$OSRUN_PROBE_PATH\" ]; then exit 0; else exit 3; fi");
+        try {
+            ExecResult result = machine.exec(new Command.Argv(probe), ExecOptions.defaults()
+                    .withEnv("OSRUN_PROBE_PATH", guestPath).withTimeout(PROBE_TIMEOUT).withOutputLimit(4096));
+            return result.exitCode() == 3;
+        } catch (RuntimeException e) {
+            log.debug("Could not check whether {} exists in the guest: {}", guestPath, e.toString());
+            return false;
+        }
     }
 
     @Override
     public synchronized SnapshotInfo saveSnapshot(String name) {
-        return machine.saveSnapshot(name);
+        requireOpen();
+        return ApiBoundary.call("save snapshot '" + name + "'", () -> machine.saveSnapshot(name));
     }
 
     @Override
     public synchronized void restoreSnapshot(String name) {
-        machine.restoreSnapshot(name);
+        requireOpen();
+        ApiBoundary.call("restore snapshot '" + name + "'", () -> {
+            machine.restoreSnapshot(name);
+            return null;
+        });
     }
 
     @Override
     public synchronized List<SnapshotInfo> snapshots() {
-        return machine.snapshots();
+        requireOpen();
+        return ApiBoundary.call("list the snapshots", machine::snapshots);
     }
 
     @Override
     public synchronized void deleteSnapshot(String name) {
-        machine.deleteSnapshot(name);
+        requireOpen();
+        ApiBoundary.call("delete snapshot '" + name + "'", () -> {
+            machine.deleteSnapshot(name);
+            return null;
+        });
     }
 
     @Override
     public synchronized byte[] screenshotPng() {
-        return machine.screenshotPng();
+        requireOpen();
+        return ApiBoundary.call("take a screenshot", machine::screenshotPng);
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new VmClosedException();
+        }
     }
 
     /** Stops QEMU and removes the VM's private files; a persistent disk stays in the cache. */
     @Override
     public void close() {
+        closed = true;
         try {
             machine.close();
         } finally {
@@ -261,7 +315,7 @@ public class LocalVm implements LinuxVm {
                 return new LocalVm(Machine.start(spec, new LinuxProfile(), RESTORE_BOOT_TIMEOUT), runDir, lock);
             } catch (IOException e) {
                 cleanUp(runDir, lock);
-                throw new UncheckedIOException("Cannot prepare the VM's disk in " + runDir, e);
+                throw new OsrunException("Cannot prepare the VM's disk in " + runDir + ": " + e.getMessage(), e);
             } catch (RuntimeException e) {
                 cleanUp(runDir, lock);
                 throw e;
@@ -272,7 +326,7 @@ public class LocalVm implements LinuxVm {
             try {
                 return Files.createTempDirectory("osrun-vm-");
             } catch (IOException e) {
-                throw new UncheckedIOException("Cannot create a temporary directory for the VM", e);
+                throw new OsrunException("Cannot create a temporary directory for the VM: " + e.getMessage(), e);
             }
         }
 

@@ -1,6 +1,5 @@
 package dev.osrun.server;
 
-import com.sun.net.httpserver.HttpExchange;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -51,7 +50,7 @@ public final class Auth {
      *
      * @throws ApiException 401 with {@code WWW-Authenticate: Bearer} when it is missing or wrong
      */
-    void check(HttpExchange exchange) {
+    void check(Exchange exchange) {
         List<String> values = exchange.getRequestHeaders().get("Authorization");
         String presented = values == null || values.size() != 1 ? null : bearer(values.get(0));
         // Compare even when nothing was presented, so that every refusal takes the same path.

@@ -1,20 +1,18 @@
 package dev.osrun.server;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.osrun.GuestKind;
+import dev.osrun.OsrunException;
 import dev.osrun.Vm;
 import dev.osrun.VmCrashedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
@@ -44,11 +42,10 @@ public final class ControlServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ControlServer.class);
     private static final Duration CRASH_POLL = Duration.ofMillis(250);
-    private static final int STOP_GRACE_SECONDS = 1;
+    private static final Duration STOP_GRACE = Duration.ofSeconds(1);
     private static final Duration LAUNCH_JOIN = Duration.ofSeconds(10);
 
-    private final HttpServer http;
-    private final ExecutorService requests;
+    private final HttpListener http;
     private final ScheduledExecutorService watcher;
     private final EventStream events;
     private final ServedVm served;
@@ -59,9 +56,8 @@ public final class ControlServer implements AutoCloseable {
     private boolean ownsVm;
     private Thread launcher;
 
-    private ControlServer(HttpServer http, ExecutorService requests, EventStream events, ServedVm served) {
+    private ControlServer(HttpListener http, EventStream events, ServedVm served) {
         this.http = http;
-        this.requests = requests;
         this.events = events;
         this.served = served;
         this.watcher = Executors.newSingleThreadScheduledExecutor(daemonThreads("osrun-crash-watch"));
@@ -74,12 +70,12 @@ public final class ControlServer implements AutoCloseable {
 
     /** The port the server listens on (the one chosen by the system when it was asked for port 0). */
     public int port() {
-        return http.getAddress().getPort();
+        return http.address().getPort();
     }
 
     /** The address the server listens on. */
     public InetSocketAddress address() {
-        return http.getAddress();
+        return http.address();
     }
 
     /**
@@ -190,8 +186,7 @@ public final class ControlServer implements AutoCloseable {
         events.publish(Json.object("type", "status", "message", "stopping", "guest", served.guest().id()));
         events.close();
         watcher.shutdownNow();
-        http.stop(STOP_GRACE_SECONDS);
-        requests.shutdownNow();
+        http.stop(STOP_GRACE);
         if (starting != null && starting != Thread.currentThread() && starting.isAlive()) {
             starting.interrupt();
             joinQuietly(starting);
@@ -232,7 +227,7 @@ public final class ControlServer implements AutoCloseable {
         private String token;
         private String bindAddress = "127.0.0.1";
         private int port = DEFAULT_PORT;
-        private int threads = 8;
+        private ServerLimits limits;
 
         private Builder(GuestKind guest) {
             this.guest = Objects.requireNonNull(guest, "guest");
@@ -253,47 +248,38 @@ public final class ControlServer implements AutoCloseable {
             return this;
         }
 
-        /** Handles at most this many requests at once (default 8); event streams do not count. */
-        public Builder threads(int value) {
-            if (value < 1) {
-                throw new IllegalArgumentException("The server needs at least one request thread; asked for " + value);
-            }
-            this.threads = value;
-            return this;
-        }
+        /** Uses these limits (default: {@link ServerLimits#fromEnvironment()}). */
+        public Builder limits(ServerLimits value) { this.limits = Objects.requireNonNull(value); return this; }
 
         /**
          * Opens the port and starts answering; health says {@code starting} until a VM is attached or launched.
          *
          * @throws IllegalStateException when no token was given
-         * @throws UncheckedIOException  when the port cannot be opened (in use, say)
+         * @throws OsrunException        when the port cannot be opened (in use, say)
          */
         public ControlServer start() {
             if (token == null) {
                 throw new IllegalStateException("The control server needs a token: builder.token(Auth.randomToken()), say");
             }
             Auth auth = new Auth(token);
+            ServerLimits chosen = limits != null ? limits : ServerLimits.fromEnvironment();
             EventStream events = new EventStream();
-            ServedVm served = new ServedVm(guest, events);
+            ServedVm served = new ServedVm(guest, events, chosen.vmWait());
             InetSocketAddress address = new InetSocketAddress(bindAddress, port);
-            HttpServer http;
-            try {
-                http = HttpServer.create(address, 64);
-            } catch (IOException e) {
-                throw new UncheckedIOException("Cannot listen on " + bindAddress + ":" + port + " (" + e.getMessage()
-                        + "). Is another osrun serve running there? Choose another port with --port.", e);
-            }
-            ExecutorService requests = Executors.newFixedThreadPool(threads, daemonThreads("osrun-api"));
             Router router = new Router(auth, Map.of(
                     "/v1/health", new HealthRoute(served),
-                    "/v1/exec", new ExecRoute(served),
-                    "/v1/files", new FileRoute(served),
+                    "/v1/exec", new ExecRoute(served, chosen),
+                    "/v1/files", new FileRoute(served, chosen),
                     "/v1/screenshot", new ScreenshotRoute(served)),
                     new SnapshotRoute(served), events);
-            http.createContext("/", router);
-            http.setExecutor(requests);
-            ControlServer server = new ControlServer(http, requests, events, served);
-            http.start();
+            HttpListener http;
+            try {
+                http = HttpListener.start(address, chosen, router);
+            } catch (IOException e) {
+                throw new OsrunException("Cannot listen on " + bindAddress + ":" + port + " (" + e.getMessage()
+                        + "). Is another osrun serve running there? Choose another port with --port.", e);
+            }
+            ControlServer server = new ControlServer(http, events, served);
             log.info("Control API listening on {}:{}", bindAddress, server.port());
             served.progress("starting", "The control API is up; the VM is not started yet");
             return server;

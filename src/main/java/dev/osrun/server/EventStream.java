@@ -1,6 +1,5 @@
 package dev.osrun.server;
 
-import com.sun.net.httpserver.HttpExchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,15 +13,14 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * {@code GET /v1/events}: a server-sent event stream of JSON events ({@code {"type":"status","message":"ready"}},
  * {@code {"type":"crashed",...}}, {@code {"type":"exec",...}}).
  *
  * <p>A new client first gets the latest status or crash event, then every event published after it. Each client
- * is served by its own daemon thread, outside the request pool, so open streams never starve other requests;
- * a client that stops reading is dropped when its queue fills. {@link #close()} ends every stream once it has
+ * is served by its connection's thread; a client that stops reading is dropped when its queue fills (or when the
+ * server's write watchdog gives up on it). {@link #close()} ends every stream once it has
  * sent the events published before (the last "stopping" status among them).
  */
 final class EventStream implements AutoCloseable {
@@ -32,7 +30,6 @@ final class EventStream implements AutoCloseable {
     private static final int QUEUE_LIMIT = 1024;
     private static final Duration KEEPALIVE = Duration.ofSeconds(15);
     private static final Map<String, Object> END = new java.util.HashMap<>(); // compared by identity
-    private static final AtomicInteger THREADS = new AtomicInteger();
 
     private final Set<Client> clients = ConcurrentHashMap.newKeySet();
     private Map<String, Object> latestState;
@@ -53,12 +50,12 @@ final class EventStream implements AutoCloseable {
     }
 
     /**
-     * Starts streaming to this exchange and returns at once; the exchange is closed when the client goes away or
-     * the stream closes.
+     * Streams to this exchange on the calling thread (the connection's own) until the client goes away or the
+     * stream closes.
      *
      * @throws ApiException 503 when too many clients are connected or the server is stopping
      */
-    void subscribe(HttpExchange exchange) throws IOException {
+    void subscribe(Exchange exchange) throws IOException {
         Client client;
         synchronized (this) {
             if (closed) {
@@ -76,9 +73,7 @@ final class EventStream implements AutoCloseable {
                 client.offer(latestState);
             }
         }
-        Thread thread = new Thread(client::run, "osrun-events-" + THREADS.incrementAndGet());
-        thread.setDaemon(true);
-        thread.start();
+        client.run();
     }
 
     /** The number of connected clients. */
@@ -98,10 +93,10 @@ final class EventStream implements AutoCloseable {
     }
 
     private final class Client {
-        private final HttpExchange exchange;
+        private final Exchange exchange;
         private final BlockingQueue<Map<String, Object>> queue = new LinkedBlockingQueue<>(QUEUE_LIMIT);
 
-        Client(HttpExchange exchange) {
+        Client(Exchange exchange) {
             this.exchange = exchange;
         }
 
@@ -144,7 +139,6 @@ final class EventStream implements AutoCloseable {
                 Thread.currentThread().interrupt();
             } finally {
                 clients.remove(this);
-                exchange.close();
             }
         }
     }

@@ -13,8 +13,9 @@ import java.util.Set;
 
 /**
  * The body of {@code POST /v1/exec}, checked: exactly one of {@code argv} (array of strings), {@code shell} or
- * {@code powershell} (strings); optional {@code stdin} (base64), {@code env} (object of strings),
- * {@code workingDirectory} and {@code timeoutMs} (a positive integer).
+ * {@code powershell} (strings); optional {@code stdin} (base64; or, in the streamed form, the body after the
+ * JSON line), {@code env} (object of strings), {@code workingDirectory} and {@code timeoutMs} (a positive integer
+ * up to the server's limit).
  *
  * @param kind     which of argv, shell or powershell was given
  * @param argv     the program and its arguments (kind argv)
@@ -33,7 +34,7 @@ record ExecRequest(Kind kind, List<String> argv, String script, ExecOptions opti
      *
      * @throws ApiException 400 naming what is wrong
      */
-    static ExecRequest parse(JsonNode body) {
+    static ExecRequest parse(JsonNode body, Duration maxTimeout, byte[] streamedStdin) {
         if (!body.isObject()) {
             throw ApiException.badRequest("The exec request must be a JSON object such as {\"argv\":[\"ls\",\"/\"]} or {\"shell\":\"ls /\"}");
         }
@@ -49,7 +50,14 @@ record ExecRequest(Kind kind, List<String> argv, String script, ExecOptions opti
             throw ApiException.badRequest("The exec request needs exactly one of 'argv' (an array of strings), 'shell' or "
                     + "'powershell' (a string); it has " + given + ".");
         }
-        ExecOptions options = options(body);
+        if (streamedStdin != null && body.has("stdin")) {
+            throw ApiException.badRequest("With Content-Type " + ExecRoute.STDIN_STREAM_TYPE + " stdin is the body after "
+                    + "the first line; the JSON line must not have a 'stdin' field as well");
+        }
+        ExecOptions options = options(body, maxTimeout);
+        if (streamedStdin != null) {
+            options = options.withStdin(streamedStdin);
+        }
         if (body.has("argv")) {
             return new ExecRequest(Kind.ARGV, argv(body.get("argv")), null, options);
         }
@@ -72,7 +80,7 @@ record ExecRequest(Kind kind, List<String> argv, String script, ExecOptions opti
         return argv;
     }
 
-    private static ExecOptions options(JsonNode body) {
+    private static ExecOptions options(JsonNode body, Duration maxTimeout) {
         ExecOptions options = ExecOptions.defaults();
         if (body.has("stdin")) {
             try {
@@ -105,6 +113,10 @@ record ExecRequest(Kind kind, List<String> argv, String script, ExecOptions opti
             JsonNode timeout = body.get("timeoutMs");
             if (!timeout.canConvertToLong() || !timeout.isIntegralNumber() || timeout.asLong() <= 0) {
                 throw ApiException.badRequest("'timeoutMs' must be a positive whole number of milliseconds; it is " + timeout);
+            }
+            if (timeout.asLong() > maxTimeout.toMillis()) {
+                throw ApiException.badRequest("'timeoutMs' is " + timeout.asLong() + "; this server allows at most "
+                        + maxTimeout.toMillis() + " ms (" + ServerLimits.MAX_EXEC_TIMEOUT_ENV + " raises it)");
             }
             options = options.withTimeout(Duration.ofMillis(timeout.asLong()));
         }

@@ -1,9 +1,5 @@
 package dev.osrun.server;
 
-import com.sun.net.httpserver.HttpExchange;
-import dev.osrun.GuestNotRespondingException;
-import dev.osrun.OsrunException;
-import dev.osrun.VmCrashedException;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,7 +14,9 @@ import java.util.Set;
  * answers the file's bytes ({@code application/octet-stream}) or, with {@code format=zip}, a zip of the tree.
  *
  * <p>Bodies pass through a fresh temporary directory whose names are the server's own; request input never
- * names a host path. The directory is deleted whatever happens.
+ * names a host path. The directory is deleted whatever happens. An upload larger than
+ * {@link ServerLimits#maxUploadBytes()}, or a zip beyond the zip limits, is 413; a download of a path where the
+ * guest has nothing is 404, any other failed transfer 502.
  */
 final class FileRoute implements Route {
 
@@ -27,13 +25,15 @@ final class FileRoute implements Route {
     private static final String ARCHIVE = "upload.zip";
 
     private final ServedVm served;
+    private final ServerLimits limits;
 
-    FileRoute(ServedVm served) {
+    FileRoute(ServedVm served, ServerLimits limits) {
         this.served = served;
+        this.limits = limits;
     }
 
     @Override
-    public void handle(HttpExchange exchange) throws IOException {
+    public void handle(Exchange exchange) throws IOException {
         Route.requireMethod(exchange, "GET", "PUT");
         Query query = Query.parse(exchange.getRequestURI(), PARAMETERS);
         String guestPath = GuestPaths.require(query.get("path").orElse(null), served.guest().os());
@@ -55,38 +55,36 @@ final class FileRoute implements Route {
         return format.equals("zip");
     }
 
-    private void put(HttpExchange exchange, ScratchDir scratch, String guestPath, boolean zip) throws IOException {
+    private void put(Exchange exchange, ScratchDir scratch, String guestPath, boolean zip) throws IOException {
         Path received = scratch.resolve(zip ? ARCHIVE : PAYLOAD);
-        try (InputStream body = exchange.getRequestBody()) {
+        String what = "an upload (" + ServerLimits.MAX_UPLOAD_ENV + ")";
+        if (exchange.declaredLength() > limits.maxUploadBytes()) {
+            throw HttpBodies.tooLarge(limits.maxUploadBytes(), what);
+        }
+        try (InputStream body = HttpBodies.limited(exchange.getRequestBody(), limits.maxUploadBytes(), what)) {
             Files.copy(body, received);
         }
         Path upload = received;
         if (zip) {
             upload = scratch.resolve(PAYLOAD);
             Files.createDirectory(upload);
-            ZipTrees.extract(received, upload);
+            ZipTrees.extract(received, upload, limits);
             Files.delete(received);
         }
         Path source = upload;
-        served.call(vm -> {
+        served.call("upload to " + guestPath, vm -> {
             vm.upload(source, guestPath);
             return null;
         });
         Json.sendEmpty(exchange, 204);
     }
 
-    private void get(HttpExchange exchange, ScratchDir scratch, String guestPath, boolean zip) throws IOException {
+    private void get(Exchange exchange, ScratchDir scratch, String guestPath, boolean zip) throws IOException {
         Path downloaded = scratch.resolve(PAYLOAD);
-        try {
-            served.call(vm -> {
-                vm.download(guestPath, downloaded);
-                return null;
-            });
-        } catch (VmCrashedException | GuestNotRespondingException e) {
-            throw e;
-        } catch (OsrunException e) {
-            throw ApiException.notFound(e.getMessage());
-        }
+        served.call("download of " + guestPath, vm -> {
+            vm.download(guestPath, downloaded);
+            return null;
+        });
         if (!Files.exists(downloaded)) {
             throw ApiException.notFound("The guest has nothing at " + guestPath);
         }

@@ -1,6 +1,5 @@
 package dev.osrun.server;
 
-import com.sun.net.httpserver.HttpExchange;
 import dev.osrun.ExecOptions;
 import dev.osrun.ExecTimeoutException;
 import dev.osrun.GuestNotRespondingException;
@@ -29,7 +28,7 @@ final class HealthRoute implements Route {
     }
 
     @Override
-    public void handle(HttpExchange exchange) throws IOException {
+    public void handle(Exchange exchange) throws IOException {
         Route.requireMethod(exchange, "GET");
         switch (served.status()) {
             case STARTING -> unavailable(exchange, "starting", served.message());
@@ -38,11 +37,11 @@ final class HealthRoute implements Route {
         }
     }
 
-    private void ping(HttpExchange exchange) throws IOException {
+    private void ping(Exchange exchange) throws IOException {
         Optional<Integer> exit;
         try {
             served.checkAlive();
-            exit = served.tryCall(WAIT_FOR_VM, vm -> vm.shell("exit 0", PING).exitCode());
+            exit = served.tryCall("a health check", WAIT_FOR_VM, vm -> vm.shell("exit 0", PING).exitCode());
         } catch (VmCrashedException e) {
             unavailable(exchange, "failed", e.getMessage());
             return;
@@ -59,10 +58,13 @@ final class HealthRoute implements Route {
         }
         Map<String, Object> body = Json.object("status", "ready", "guest", served.guest().id(),
                 "os", served.guest().os().name().toLowerCase(Locale.ROOT), "busy", exit.isEmpty());
+        if (exit.isEmpty()) {
+            body.put("busyWith", served.holder().orElse("another request"));
+        }
         Json.send(exchange, 200, body);
     }
 
-    private void unavailable(HttpExchange exchange, String status, String message) throws IOException {
+    private void unavailable(Exchange exchange, String status, String message) throws IOException {
         Json.send(exchange, 503, Json.object("status", status, "guest", served.guest().id(), "message", message));
     }
 }

@@ -1,9 +1,10 @@
 package dev.osrun.server;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpExchange;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,10 +16,10 @@ import java.util.Map;
 /** Reading JSON request bodies and writing JSON responses and frames. */
 final class Json {
 
-    /** The largest JSON request body accepted (an exec's base64 stdin included). */
-    static final int MAX_REQUEST_BYTES = 64 * 1024 * 1024;
-
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxStringLength(Integer.MAX_VALUE / 2).maxNestingDepth(64).build())
+            .build());
 
     private Json() {
     }
@@ -42,7 +43,7 @@ final class Json {
     }
 
     /** Sends {@code body} as the whole JSON response with this status. */
-    static void send(HttpExchange exchange, int status, Object body) throws IOException {
+    static void send(Exchange exchange, int status, Object body) throws IOException {
         byte[] bytes = bytes(body);
         exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
         exchange.sendResponseHeaders(status, bytes.length);
@@ -52,24 +53,32 @@ final class Json {
     }
 
     /** Sends an empty response with this status (204, say). */
-    static void sendEmpty(HttpExchange exchange, int status) throws IOException {
+    static void sendEmpty(Exchange exchange, int status) throws IOException {
         exchange.sendResponseHeaders(status, -1);
-        exchange.close();
     }
 
     /**
-     * Reads the request body as one JSON value.
+     * Reads the request body as one JSON value of at most {@code limit} bytes.
      *
-     * @throws ApiException 400 when it is not JSON, 413 when it is larger than {@link #MAX_REQUEST_BYTES}
+     * @param what how the limit is named in a 413 ("the JSON body (OSRUN_MAX_JSON_BYTES)", say)
+     * @throws ApiException 400 when it is not JSON, 413 when it is larger than {@code limit}
      */
-    static JsonNode read(HttpExchange exchange) throws IOException {
-        byte[] body;
-        try (InputStream in = exchange.getRequestBody()) {
-            body = in.readNBytes(MAX_REQUEST_BYTES + 1);
+    static JsonNode read(Exchange exchange, long limit, String what) throws IOException {
+        return parse(readBytes(exchange, limit, what));
+    }
+
+    /** Reads a whole (small) request body, refusing it with 413 beyond {@code limit} bytes. */
+    static byte[] readBytes(Exchange exchange, long limit, String what) throws IOException {
+        if (exchange.declaredLength() > limit) {
+            throw HttpBodies.tooLarge(limit, what);
         }
-        if (body.length > MAX_REQUEST_BYTES) {
-            throw new ApiException(413, "The request body is larger than " + MAX_REQUEST_BYTES + " bytes");
+        try (InputStream in = HttpBodies.limited(exchange.getRequestBody(), limit, what)) {
+            return in.readAllBytes();
         }
+    }
+
+    /** Parses JSON bytes. @throws ApiException 400 when they are empty or not JSON */
+    static JsonNode parse(byte[] body) {
         if (body.length == 0) {
             throw ApiException.badRequest("The request needs a JSON body");
         }
@@ -77,6 +86,8 @@ final class Json {
             return MAPPER.readTree(body);
         } catch (JsonProcessingException e) {
             throw ApiException.badRequest("The request body is not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw ApiException.badRequest("The request body cannot be read as JSON: " + e.getMessage());
         }
     }
 }

@@ -1,7 +1,5 @@
 package dev.osrun.server;
 
-import com.sun.net.httpserver.HttpExchange;
-
 import java.io.IOException;
 
 /**
@@ -12,10 +10,10 @@ import java.io.IOException;
 interface Route {
 
     /** Serves one authenticated request. */
-    void handle(HttpExchange exchange) throws IOException;
+    void handle(Exchange exchange) throws IOException;
 
     /** @throws ApiException 405 unless the request's method is one of {@code allowed} */
-    static void requireMethod(HttpExchange exchange, String... allowed) {
+    static void requireMethod(Exchange exchange, String... allowed) {
         for (String method : allowed) {
             if (method.equals(exchange.getRequestMethod())) {
                 return;

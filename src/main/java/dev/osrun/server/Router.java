@@ -1,11 +1,12 @@
 package dev.osrun.server;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
 import dev.osrun.ExecTimeoutException;
 import dev.osrun.GuestNotRespondingException;
+import dev.osrun.GuestPathNotFoundException;
+import dev.osrun.InvalidInputException;
 import dev.osrun.OsrunException;
 import dev.osrun.SnapshotNotFoundException;
+import dev.osrun.VmClosedException;
 import dev.osrun.VmCrashedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,10 +15,16 @@ import java.io.IOException;
 import java.util.Map;
 
 /**
- * The control API's single handler: checks the bearer token, picks the route by path and turns whatever a route
- * throws before it started its response into a JSON error with the right status. Stack traces stay in the log.
+ * The control API's single handler: checks the bearer token before anything else (no body is read without it),
+ * picks the route by path and turns whatever a route throws before it started its response into a JSON error
+ * with the right status. Stack traces stay in the log.
+ *
+ * <p>Statuses: 400 bad input; 401 no or wrong token; 404 no such endpoint, guest path or snapshot; 405 wrong
+ * method; 408 a body that stalled; 409 the VM is busy with another request; 413 too large; 502 the guest or QEMU
+ * failed what was asked (a guest copy that exited non-zero, a monitor command refused); 503 the VM is starting,
+ * gone, closed or not responding, or too many connections; 500 only for a bug in osrun.
  */
-final class Router implements HttpHandler {
+final class Router implements HttpListener.Handler {
 
     private static final Logger log = LoggerFactory.getLogger(Router.class);
     private static final String SNAPSHOTS = "/v1/snapshots";
@@ -35,17 +42,16 @@ final class Router implements HttpHandler {
     }
 
     @Override
-    public void handle(HttpExchange exchange) {
+    public void handle(Exchange exchange) {
         try {
             auth.check(exchange);
             String path = exchange.getRequestURI().getRawPath();
             if (path.equals("/v1/events")) {
                 Route.requireMethod(exchange, "GET");
-                events.subscribe(exchange);
-                return; // the event stream closes the exchange when the client goes
+                events.subscribe(exchange); // returns when the stream ends
+                return;
             }
             route(path).handle(exchange);
-            exchange.close();
         } catch (Exception e) {
             fail(exchange, e);
         } catch (Error e) {
@@ -62,45 +68,55 @@ final class Router implements HttpHandler {
         if (path.equals(SNAPSHOTS) || path.startsWith(SNAPSHOTS + "/")) {
             return snapshots;
         }
-        throw ApiException.notFound("No such endpoint: " + path + ". The control API offers /v1/health, /v1/exec, "
+        throw ApiException.notFound("No such endpoint: " + printable(path) + ". The control API offers /v1/health, /v1/exec, "
                 + "/v1/files, /v1/snapshots, /v1/screenshot and /v1/events.");
     }
 
-    private void fail(HttpExchange exchange, Throwable e) {
+    private static String printable(String text) {
+        String shown = text.length() > 200 ? text.substring(0, 200) + "…" : text;
+        return shown.replaceAll("\\p{Cntrl}", "?");
+    }
+
+    private void fail(Exchange exchange, Throwable e) {
+        if (exchange.getResponseCode() != -1) {
+            // The response has started: all we can do is cut it short.
+            log.debug("{} {} failed after its response started", exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(), e);
+            return;
+        }
+        ApiException error = toApiError(exchange, e);
         try {
-            if (exchange.getResponseCode() != -1) {
-                // The response has started: all we can do is cut it short.
-                log.debug("{} {} failed after its response started", exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(), e);
-                return;
-            }
-            ApiException error = toApiError(exchange, e);
             error.headers().forEach((name, value) -> exchange.getResponseHeaders().set(name, value));
             Json.send(exchange, error.status(), error.body());
         } catch (IOException | RuntimeException sendFailed) {
             log.debug("Could not send the error response", sendFailed);
-        } finally {
-            exchange.close();
         }
     }
 
-    private static ApiException toApiError(HttpExchange exchange, Throwable e) {
+    /** The status and message for what a route threw. */
+    static ApiException toApiError(Exchange exchange, Throwable e) {
         if (e instanceof ApiException api) {
             return api;
         }
         if (e instanceof SnapshotNotFoundException missing) {
             return new ApiException(404, missing.getMessage(), Map.of("existing", missing.existing()), Map.of());
         }
-        if (e instanceof VmCrashedException || e instanceof GuestNotRespondingException) {
-            return new ApiException(503, e.getMessage());
+        if (e instanceof GuestPathNotFoundException) {
+            return new ApiException(404, e.getMessage());
         }
-        if (e instanceof IllegalArgumentException) {
+        if (e instanceof InvalidInputException || e instanceof IllegalArgumentException) {
             return ApiException.badRequest(e.getMessage());
         }
-        if (e instanceof ExecTimeoutException || e instanceof OsrunException) {
-            return new ApiException(500, e.getMessage());
+        if (e instanceof VmCrashedException || e instanceof GuestNotRespondingException || e instanceof VmClosedException) {
+            return new ApiException(503, e.getMessage());
+        }
+        if (e instanceof ExecTimeoutException) {
+            return new ApiException(503, e.getMessage());
+        }
+        if (e instanceof OsrunException) {
+            return new ApiException(502, e.getMessage());
         }
         log.warn("{} {} failed", exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(), e);
-        return new ApiException(500, "Internal error (" + e.getClass().getSimpleName() + "): " + e.getMessage()
-                + ". The server's log has the details.");
+        return new ApiException(500, "Internal error in osrun (" + e.getClass().getSimpleName() + "): " + e.getMessage()
+                + ". The server's log has the details; please report it.");
     }
 }

@@ -1,6 +1,5 @@
 package dev.osrun.server;
 
-import com.sun.net.httpserver.HttpExchange;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -15,9 +14,9 @@ final class ScreenshotRoute implements Route {
     }
 
     @Override
-    public void handle(HttpExchange exchange) throws IOException {
+    public void handle(Exchange exchange) throws IOException {
         Route.requireMethod(exchange, "GET");
-        byte[] png = served.call(vm -> vm.screenshotPng());
+        byte[] png = served.call("a screenshot", vm -> vm.screenshotPng());
         exchange.getResponseHeaders().set("Content-Type", "image/png");
         exchange.getResponseHeaders().set("Cache-Control", "no-store");
         exchange.sendResponseHeaders(200, png.length);

@@ -17,8 +17,9 @@ import java.util.function.Function;
 /**
  * The VM the server serves and where it stands: starting, ready or failed (it would not start, or it crashed).
  *
- * <p>Requests reach the VM one at a time through {@link #call}; the health check uses {@link #tryCall} so that it
- * answers at once while a long command runs. Every state change is published on the event stream.
+ * <p>Requests reach the VM one at a time through {@link #call}, which waits a bounded time for it and then
+ * answers 409 naming what holds it; the health check uses {@link #tryCall} so that it answers at once while a
+ * long command runs. Every state change is published on the event stream.
  */
 final class ServedVm {
 
@@ -33,10 +34,13 @@ final class ServedVm {
     private volatile Status status = Status.STARTING;
     private volatile String message = "The server is up; the VM is not started yet";
     private volatile Vm vm;
+    private volatile Holder holder;
+    private final Duration vmWait;
 
-    ServedVm(GuestKind guest, EventStream events) {
+    ServedVm(GuestKind guest, EventStream events, Duration vmWait) {
         this.guest = guest;
         this.events = events;
+        this.vmWait = vmWait;
     }
 
     GuestKind guest() {
@@ -100,24 +104,23 @@ final class ServedVm {
     }
 
     /**
-     * Runs {@code action} on the VM once no other request uses it.
+     * Runs {@code action}, which does {@code what} ("exec of 'ls /'", say), on the VM once no other request uses
+     * it, waiting at most the limit for the VM.
      *
-     * @throws ApiException       503 when the VM is starting or failed
+     * @throws ApiException       503 when the VM is starting or failed; 409 naming what holds the VM when it stays busy
      * @throws VmCrashedException when the VM died meanwhile (and marks it failed)
      */
-    <T> T call(Function<Vm, T> action) {
+    <T> T call(String what, Function<Vm, T> action) {
         Vm current = requireReady();
         try {
-            lock.lockInterruptibly();
+            if (!lock.tryLock(vmWait.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw busy();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ApiException(503, "The server is stopping");
         }
-        try {
-            return run(current, action);
-        } finally {
-            lock.unlock();
-        }
+        return runHolding(what, current, action);
     }
 
     /**
@@ -125,7 +128,7 @@ final class ServedVm {
      *
      * @throws ApiException 503 when the VM is starting or failed
      */
-    <T> Optional<T> tryCall(Duration wait, Function<Vm, T> action) {
+    <T> Optional<T> tryCall(String what, Duration wait, Function<Vm, T> action) {
         Vm current = requireReady();
         try {
             if (!lock.tryLock(wait.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -135,10 +138,35 @@ final class ServedVm {
             Thread.currentThread().interrupt();
             throw new ApiException(503, "The server is stopping");
         }
+        return Optional.of(runHolding(what, current, action));
+    }
+
+    /** What holds the VM now, in words ("exec of 'sleep 100' since 12 s"), if anything does. */
+    Optional<String> holder() {
+        Holder current = holder;
+        return current == null ? Optional.empty() : Optional.of(current.describe());
+    }
+
+    private ApiException busy() {
+        String what = holder().orElse("another request");
+        return new ApiException(409, "The VM is busy: " + what + ". This request waited " + vmWait.toSeconds()
+                + " s for it (" + ServerLimits.VM_WAIT_ENV + "); retry when that ends.",
+                java.util.Map.of("busyWith", what), java.util.Map.of("Retry-After", "1"));
+    }
+
+    private <T> T runHolding(String what, Vm current, Function<Vm, T> action) {
+        holder = new Holder(what, System.nanoTime());
         try {
-            return Optional.of(run(current, action));
+            return run(current, action);
         } finally {
+            holder = null;
             lock.unlock();
+        }
+    }
+
+    private record Holder(String what, long sinceNanos) {
+        String describe() {
+            return what + " since " + TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - sinceNanos) + " s";
         }
     }
 

@@ -1,6 +1,5 @@
 package dev.osrun.server;
 
-import com.sun.net.httpserver.HttpExchange;
 import dev.osrun.SnapshotInfo;
 
 import java.io.IOException;
@@ -26,11 +25,11 @@ final class SnapshotRoute implements Route {
     }
 
     @Override
-    public void handle(HttpExchange exchange) throws IOException {
+    public void handle(Exchange exchange) throws IOException {
         String path = exchange.getRequestURI().getRawPath();
         if (path.equals(PREFIX)) {
             Route.requireMethod(exchange, "GET");
-            List<Map<String, Object>> list = served.call(vm -> vm.snapshots()).stream().map(SnapshotRoute::json).toList();
+            List<Map<String, Object>> list = served.call("listing the snapshots", vm -> vm.snapshots()).stream().map(SnapshotRoute::json).toList();
             Json.send(exchange, 200, list);
             return;
         }
@@ -39,11 +38,11 @@ final class SnapshotRoute implements Route {
         if (segments.length == 1) {
             Route.requireMethod(exchange, "POST", "DELETE");
             if (exchange.getRequestMethod().equals("POST")) {
-                SnapshotInfo saved = served.call(vm -> vm.saveSnapshot(name));
+                SnapshotInfo saved = served.call("saving snapshot '" + name + "'", vm -> vm.saveSnapshot(name));
                 exchange.getResponseHeaders().set("Location", PREFIX + "/" + segments[0]);
                 Json.send(exchange, 201, json(saved));
             } else {
-                served.call(vm -> {
+                served.call("deleting snapshot '" + name + "'", vm -> {
                     vm.deleteSnapshot(name);
                     return null;
                 });
@@ -53,7 +52,7 @@ final class SnapshotRoute implements Route {
         }
         if (segments.length == 2 && segments[1].equals("restore")) {
             Route.requireMethod(exchange, "POST");
-            served.call(vm -> {
+            served.call("restoring snapshot '" + name + "'", vm -> {
                 vm.restoreSnapshot(name);
                 return null;
             });

@@ -17,9 +17,16 @@ import java.util.zip.ZipOutputStream;
 /**
  * Directory trees as zip archives. Extraction checks every entry's name before it writes anything: names that
  * are absolute, carry a drive letter, a backslash, a control character or a {@code .}/{@code ..} segment, or
- * that would land outside the target directory, reject the whole archive.
+ * that would land outside the target directory, reject the whole archive, as do more entries than the limit.
+ * While it writes, it refuses (413) an archive that expands beyond the unzipped-size limit or an entry that
+ * expands more than {@value #MAX_RATIO} times its compressed size (past the first MiB): a zip bomb. Entries are
+ * written as plain files and directories; a symbolic link arrives as a file holding its target's text.
  */
 final class ZipTrees {
+
+    /** The most an entry may expand, once it is past {@link #RATIO_GRACE} bytes. */
+    static final int MAX_RATIO = 200;
+    private static final long RATIO_GRACE = 1024 * 1024;
 
     private ZipTrees() {
     }
@@ -30,15 +37,20 @@ final class ZipTrees {
      * @throws ApiException 400 when the archive is not a zip or one of its names is unsafe; nothing is extracted then
      * @throws IOException  when the host cannot write the files
      */
-    static void extract(Path zip, Path target) throws IOException {
+    static void extract(Path zip, Path target, ServerLimits limits) throws IOException {
         Path root = target.toAbsolutePath().normalize();
         try (ZipFile archive = new ZipFile(zip.toFile())) {
+            if (archive.size() > limits.maxZipEntries()) {
+                throw new ApiException(413, "The zip archive has " + archive.size() + " entries; the limit is "
+                        + limits.maxZipEntries() + " (" + ServerLimits.MAX_ZIP_ENTRIES_ENV + "). Nothing was uploaded.");
+            }
             List<ZipEntry> entries = new ArrayList<>();
             for (Enumeration<? extends ZipEntry> all = archive.entries(); all.hasMoreElements(); ) {
                 ZipEntry entry = all.nextElement();
                 destination(root, entry.getName());
                 entries.add(entry);
             }
+            long[] total = {0};
             for (ZipEntry entry : entries) {
                 Path destination = destination(root, entry.getName());
                 if (entry.isDirectory()) {
@@ -46,7 +58,7 @@ final class ZipTrees {
                     continue;
                 }
                 Files.createDirectories(destination.getParent());
-                try (InputStream in = archive.getInputStream(entry)) {
+                try (InputStream in = new Bounded(archive.getInputStream(entry), entry, total, limits.maxUnzippedBytes())) {
                     Files.copy(in, destination);
                 }
             }
@@ -55,6 +67,47 @@ final class ZipTrees {
                     + root.relativize(Path.of(e.getFile())) + ". Nothing was uploaded.");
         } catch (ZipException e) {
             throw ApiException.badRequest("The request body is not a readable zip archive: " + e.getMessage());
+        }
+    }
+
+    /** An entry's bytes, counted against the archive's total and the entry's expansion ratio. */
+    private static final class Bounded extends java.io.FilterInputStream {
+        private final ZipEntry entry;
+        private final long[] total;
+        private final long limit;
+        private long count;
+
+        Bounded(InputStream in, ZipEntry entry, long[] total, long limit) {
+            super(in);
+            this.entry = entry;
+            this.total = total;
+            this.limit = limit;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            if (n > 0) {
+                count += n;
+                total[0] += n;
+                if (total[0] > limit) {
+                    throw new ApiException(413, "The zip archive expands to more than " + limit + " bytes, the limit ("
+                            + ServerLimits.MAX_UNZIPPED_ENV + "). Nothing was uploaded.");
+                }
+                long compressed = Math.max(1, entry.getCompressedSize());
+                if (count > RATIO_GRACE && count > MAX_RATIO * compressed) {
+                    throw new ApiException(413, "The zip entry '" + entry.getName().replaceAll("\\p{Cntrl}", "?")
+                            + "' expands more than " + MAX_RATIO + " times its compressed size (" + compressed
+                            + " bytes): refused as a zip bomb. Nothing was uploaded.");
+                }
+            }
+            return n;
         }
     }
 
