@@ -17,7 +17,8 @@ import java.util.Map;
 
 /**
  * What a failed test leaves behind: the VM's screen (PNG), its serial and status logs and the test's commands with
- * their exit codes and output tails, in {@code <osrun.reports.dir>/<class>/<method>/}. The files are published
+ * their exit codes and output tails, in {@code <osrun.reports.dir>/<class>/<method>/} ({@code class-lifecycle} for a
+ * failed {@code @BeforeAll} or {@code @AfterAll}). The files are published
  * through JUnit ({@link ExtensionContext#publishFile}), the folder is a report entry ({@code osrun.evidence}), and
  * it is named in the failure itself (a suppressed {@link Saved}), so that a reader of the test's output finds it.
  */
@@ -86,7 +87,7 @@ final class FailureEvidence {
     static Path directory(ExtensionContext context) {
         Path root = Path.of(Settings.of(context).get(Setting.REPORTS_DIR).text()).toAbsolutePath();
         String type = context.getTestClass().map(Class::getName).orElse("unknown-class");
-        String method = context.getTestMethod().map(m -> m.getName()).orElse("class");
+        String method = context.getTestMethod().map(m -> m.getName()).orElse("class-lifecycle");
         boolean invocation = context.getParent().flatMap(ExtensionContext::getTestMethod).isPresent();
         if (invocation) {
             method = method + "-" + context.getDisplayName();

@@ -27,12 +27,22 @@ final class Lease implements AutoCloseable, ExtensionContext.Store.CloseableReso
     private volatile ExecJournal journal = new ExecJournal();
     private volatile boolean active = true;
 
-    Lease(VmPool pool, StartedVm started, String holder) {
+    private Lease(VmPool pool, StartedVm started, String holder, Set<String> snapshotsAtStart) {
         this.pool = pool;
         this.started = started;
         this.holder = holder;
-        this.snapshotsAtStart = names(started.vm().snapshots());
+        this.snapshotsAtStart = snapshotsAtStart;
         this.lent = LentVm.of(started.vm(), this);
+    }
+
+    /**
+     * Begins lending {@code started} to {@code holder}, noting the snapshots it has now (those saved during the
+     * lease are deleted when it ends).
+     *
+     * @throws RuntimeException when the VM does not answer
+     */
+    static Lease begin(VmPool pool, StartedVm started, String holder) {
+        return new Lease(pool, started, holder, names(started.vm().snapshots()));
     }
 
     /** The VM as the test sees it. */

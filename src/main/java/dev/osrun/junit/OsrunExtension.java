@@ -9,6 +9,7 @@ import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.LifecycleMethodExecutionExceptionHandler;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
 
@@ -41,7 +42,7 @@ import java.lang.reflect.Executable;
  * <p>The configuration keys and their order are listed on {@link Osrun}.
  */
 public class OsrunExtension implements ParameterResolver, BeforeEachCallback, AfterTestExecutionCallback,
-        AfterEachCallback, ExecutionCondition {
+        AfterEachCallback, ExecutionCondition, LifecycleMethodExecutionExceptionHandler {
 
     private final VmLending lending = new VmLending(new DockerBackend(), new LocalBackend());
 
@@ -97,6 +98,20 @@ public class OsrunExtension implements ParameterResolver, BeforeEachCallback, Af
     @Override
     public void afterEach(ExtensionContext context) {
         saveEvidenceOnFailure(context);
+    }
+
+    /** Saves the evidence of a failed {@code @BeforeAll} method in the class's VM, then lets the failure go on. */
+    @Override
+    public void handleBeforeAllMethodExecutionException(ExtensionContext context, Throwable failure) throws Throwable {
+        lending.classLeaseOf(context).ifPresent(lease -> FailureEvidence.save(context, lease, failure));
+        throw failure;
+    }
+
+    /** Saves the evidence of a failed {@code @AfterAll} method in the class's VM, then lets the failure go on. */
+    @Override
+    public void handleAfterAllMethodExecutionException(ExtensionContext context, Throwable failure) throws Throwable {
+        lending.classLeaseOf(context).ifPresent(lease -> FailureEvidence.save(context, lease, failure));
+        throw failure;
     }
 
     private void saveEvidenceOnFailure(ExtensionContext context) {

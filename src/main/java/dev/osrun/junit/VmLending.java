@@ -113,6 +113,15 @@ final class VmLending {
         return Optional.ofNullable(store.get(testKey(config), Lease.class));
     }
 
+    /** The lease of the class in {@code context} (or of an enclosing class), if one took a VM. */
+    Optional<Lease> classLeaseOf(ExtensionContext context) {
+        try {
+            return Optional.ofNullable(context.getStore(NAMESPACE).get(classKey(config(context)), Lease.class));
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
     private VmPool pool(ExtensionContext context, VmConfig config) {
         int size = PoolSize.of(Settings.of(context));
         VmBackend backend = config.backend() == BackendChoice.DOCKER ? docker : local;

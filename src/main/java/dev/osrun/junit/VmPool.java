@@ -67,7 +67,7 @@ final class VmPool implements AutoCloseable, ExtensionContext.Store.CloseableRes
             vm = startReserved();
         }
         try {
-            return new Lease(this, vm, holder);
+            return Lease.begin(this, vm, holder);
         } catch (RuntimeException e) {
             discard(vm, holder);
             throw new OsrunException("The VM " + vm.name() + " did not answer when it was lent to " + holder

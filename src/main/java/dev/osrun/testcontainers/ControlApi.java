@@ -3,6 +3,8 @@ package dev.osrun.testcontainers;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.osrun.OsrunException;
+import dev.osrun.InvalidInputException;
+import dev.osrun.VmClosedException;
 import dev.osrun.VmCrashedException;
 
 import java.io.IOException;
@@ -27,6 +29,7 @@ final class ControlApi {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(20);
     /** Until the response starts: a Windows snapshot or a large file can take minutes. */
     private static final Duration RESPONSE_TIMEOUT = Duration.ofMinutes(30);
+    private static final String CLOSED = new VmClosedException().getMessage();
     private static final String SERIAL_MARKER = "\nLast lines of the serial log:\n";
     private static final String SERIAL_EMPTY = "\n(the serial log is empty)";
     private static final int BODY_IN_MESSAGE = 2000;
@@ -85,7 +88,8 @@ final class ControlApi {
 
     /**
      * The exception for an error answer: {@link VmCrashedException} (with the serial tail) when the VM is gone,
-     * otherwise an {@link OsrunException} whose message holds the status and the API's message.
+     * {@link VmClosedException} when it was closed, {@link InvalidInputException} for a request the server refused
+     * as bad (400), otherwise an {@link OsrunException} whose message holds the status and the API's message.
      */
     OsrunException error(String what, int status, byte[] body) {
         String message = message(body);
@@ -94,6 +98,12 @@ final class ControlApi {
             if (crash != null) {
                 return crash;
             }
+            if (message.startsWith(CLOSED)) {
+                return new VmClosedException();
+            }
+        }
+        if (status == 400) {
+            return new InvalidInputException("Could not " + what + ": " + message, null);
         }
         String hint = switch (status) {
             case 401, 403 -> " The token was refused: use the one the container was started with (OsrunContainer.getToken()).";

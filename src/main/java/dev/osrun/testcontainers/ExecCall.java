@@ -1,7 +1,9 @@
 package dev.osrun.testcontainers;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.osrun.ExecCancelledException;
 import dev.osrun.ExecOptions;
 import dev.osrun.ExecResult;
 import dev.osrun.ExecTimeoutException;
@@ -17,7 +19,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -30,10 +31,19 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@code stderr}, then {@code exit} or {@code error}), handing output to the consumers at once and keeping its
  * tail for the result.
  *
- * <p>Stdin travels base64-encoded in the JSON body. The whole answer is bounded: when no exit or error frame has
- * come {@link #GRACE} after the command's own timeout, the call gives up.
+ * <p>Without stdin the body is the JSON request; with stdin it is the streamed form ({@value #STDIN_STREAM_TYPE}):
+ * the JSON request on the first line, then the raw stdin bytes. The whole answer is bounded: when no exit or error
+ * frame has come {@link #GRACE} after the command's own timeout, the call gives up. When
+ * {@link ExecOptions#withCancellation cancelled}, or when a consumer throws, the call ends the request, which makes
+ * the server kill the command in the guest.
  */
 final class ExecCall {
+
+    /** The content type of the streamed form of the request: a JSON line, then stdin's raw bytes. */
+    static final String STDIN_STREAM_TYPE = "application/vnd.osrun.exec-stdin";
+
+    /** How often {@link ExecOptions#cancelled()} is asked while the command runs. */
+    static final Duration CANCEL_POLL = Duration.ofMillis(50);
 
     /** How long after the command's timeout the server may take to report it. */
     static final Duration GRACE = Duration.ofMinutes(2);
@@ -62,11 +72,18 @@ final class ExecCall {
 
     /** Runs the command and returns its result once it has exited. */
     ExecResult run() {
-        HttpRequest request = api.request("/v1/exec")
-                .header("Content-Type", "application/json")
-                .header("Accept", "application/x-ndjson")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body()))
-                .build();
+        byte[] stdin = options.stdin();
+        HttpRequest.Builder builder = api.request("/v1/exec").header("Accept", "application/x-ndjson");
+        if (stdin.length == 0) {
+            builder.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body()));
+        } else {
+            byte[] spec = body();
+            byte[] head = java.util.Arrays.copyOf(spec, spec.length + 1);
+            head[spec.length] = '\n';
+            builder.header("Content-Type", STDIN_STREAM_TYPE).POST(HttpRequest.BodyPublishers.concat(
+                    HttpRequest.BodyPublishers.ofByteArray(head), HttpRequest.BodyPublishers.ofByteArray(stdin)));
+        }
+        HttpRequest request = builder.build();
         HttpResponse<InputStream> response = api.send(request, HttpResponse.BodyHandlers.ofInputStream(), "run " + describe());
         if (response.statusCode() != 200) {
             byte[] body;
@@ -78,16 +95,29 @@ final class ExecCall {
             throw api.error("run " + describe(), response.statusCode(), body);
         }
         AtomicBoolean expired = new AtomicBoolean();
+        AtomicBoolean cancelled = new AtomicBoolean();
         InputStream stream = response.body();
         Thread reader = Thread.currentThread();
+        // Closing the stream ends the request; the server then kills the command in the guest. A read blocked on the
+        // response's queue wakes up on the interrupt.
         ScheduledFuture<?> watchdog = WATCHDOG.schedule(() -> {
             expired.set(true);
             closeQuietly(stream);
-            reader.interrupt(); // a read blocked on the response's queue wakes up on an interrupt
+            reader.interrupt();
         }, options.timeout().plus(GRACE).toMillis(), TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> cancelWatch = WATCHDOG.scheduleWithFixedDelay(() -> {
+            if (!cancelled.get() && options.cancelled()) {
+                cancelled.set(true);
+                closeQuietly(stream);
+                reader.interrupt();
+            }
+        }, CANCEL_POLL.toMillis(), CANCEL_POLL.toMillis(), TimeUnit.MILLISECONDS);
         try (BufferedReader lines = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
             return read(lines);
         } catch (IOException e) {
+            if (cancelled.get()) {
+                throw new ExecCancelledException(describe());
+            }
             if (expired.get()) {
                 throw new OsrunException("The control API did not report the end of " + describe() + " within "
                         + options.timeout().plus(GRACE).toSeconds() + " s (the command's timeout plus " + GRACE.toSeconds()
@@ -97,8 +127,9 @@ final class ExecCall {
                     + "reported (" + e + "). Is the osrun container still running?", e);
         } finally {
             watchdog.cancel(false);
-            if (expired.get()) {
-                Thread.interrupted(); // the interrupt was the watchdog's, not the caller's
+            cancelWatch.cancel(false);
+            if (expired.get() || cancelled.get()) {
+                Thread.interrupted(); // the interrupt was ours, not the caller's
             }
         }
     }
@@ -171,13 +202,10 @@ final class ExecCall {
     private byte[] body() {
         ObjectNode body = ControlApi.JSON.createObjectNode();
         if (command instanceof List<?> argv) {
-            argv.forEach(word -> body.withArray("argv").add((String) word));
+            ArrayNode words = body.putArray("argv");
+            argv.forEach(word -> words.add((String) word));
         } else {
             body.put(kind, (String) command);
-        }
-        byte[] stdin = options.stdin();
-        if (stdin.length > 0) {
-            body.put("stdin", Base64.getEncoder().encodeToString(stdin));
         }
         if (!options.environment().isEmpty()) {
             ObjectNode env = body.putObject("env");

@@ -400,6 +400,7 @@ public class OsrunContainer extends GenericContainer<OsrunContainer> {
         return getMappedPort(guestPort);
     }
 
+    /** Ends the VM's client, then stops the container, and with it the VM; what was not in a snapshot is lost. */
     @Override
     public void stop() {
         synchronized (this) {

@@ -1,10 +1,11 @@
 package dev.osrun.testcontainers;
 
+import dev.osrun.FileTransferException;
+import dev.osrun.GuestPathNotFoundException;
 import dev.osrun.OsrunException;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -28,7 +29,7 @@ final class RemoteFiles {
 
     void upload(Path hostPath, String guestPath) {
         if (!Files.exists(hostPath)) {
-            throw new OsrunException("Cannot upload " + hostPath + ": no such file or directory on the host");
+            throw new FileTransferException("Cannot upload " + hostPath + ": no such file or directory on the host");
         }
         String what = "upload " + hostPath + " to " + guestPath;
         String query = "/v1/files?path=" + ControlApi.query(guestPath);
@@ -49,7 +50,7 @@ final class RemoteFiles {
                 Files.deleteIfExists(zip);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("Could not " + what + ": cannot read the host's files", e);
+            throw new FileTransferException("Could not " + what + ": cannot read the host's files (" + e + ")", e);
         }
     }
 
@@ -61,13 +62,13 @@ final class RemoteFiles {
             Files.createDirectories(parent);
             Path part = Files.createTempFile(parent, ".osrun-download-", ".part");
             try {
-                int status = fetch(query, part, what);
+                int status = fetch(query, part, what, guestPath);
                 if (status == 200) {
                     replace(part, hostPath);
                     return;
                 }
                 // 409: the guest path is a directory; ask for its tree as a zip.
-                if (fetch(query + "&format=zip", part, what) != 200) {
+                if (fetch(query + "&format=zip", part, what, guestPath) != 200) {
                     throw new IllegalStateException("unreachable: fetch checks the status");
                 }
                 Path tree = Files.createTempDirectory(parent, ".osrun-download-");
@@ -81,19 +82,27 @@ final class RemoteFiles {
                 Files.deleteIfExists(part);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("Could not " + what + ": cannot write on the host", e);
+            throw new FileTransferException("Could not " + what + ": cannot write on the host (" + e + ")", e);
         }
     }
 
     /** GETs into {@code into}; returns 200, or 409 for a raw request of a directory; throws for anything else. */
-    private int fetch(String query, Path into, String what) throws IOException {
+    private int fetch(String query, Path into, String what, String guestPath) throws IOException {
         HttpResponse<Path> response = api.send(api.request(query).GET().build(),
                 HttpResponse.BodyHandlers.ofFile(into), what);
         int status = response.statusCode();
-        if (status == 200 || (status == 409 && !query.endsWith("format=zip"))) {
+        if (status == 200) {
             return status;
         }
-        throw api.error(what, status, Files.readAllBytes(into));
+        byte[] body = Files.readAllBytes(into);
+        if (status == 409 && !query.endsWith("format=zip") && ControlApi.message(body).contains("format=zip")) {
+            return status; // "is a directory: ask with format=zip"
+        }
+        if (status == 404) {
+            throw new GuestPathNotFoundException(guestPath, api.error(what, status, body));
+        }
+        OsrunException error = api.error(what, status, body);
+        throw error.getClass() == OsrunException.class ? new FileTransferException(error.getMessage(), error) : error;
     }
 
     /** Puts {@code complete} where {@code target} was, replacing it (file or tree). */

@@ -26,8 +26,10 @@ import java.util.Objects;
  *
  * <p>Errors are those {@code LocalVm} throws: {@link SnapshotNotFoundException} listing the snapshots,
  * {@link dev.osrun.ExecTimeoutException} with the output written before the timeout,
- * {@link dev.osrun.VmCrashedException} with the tail of the serial log, and {@link OsrunException} (with the HTTP
- * status and the server's message) for everything else.
+ * {@link dev.osrun.VmCrashedException} with the tail of the serial log, {@link dev.osrun.InvalidInputException} for
+ * arguments the server refuses (a bad snapshot name, say), {@link dev.osrun.FileTransferException} when a copy
+ * fails ({@link dev.osrun.GuestPathNotFoundException} when the guest has nothing at the path), and
+ * {@link OsrunException} (with the HTTP status and the server's message) for everything else.
  *
  * <p>The server serialises calls per VM. {@link #close()} only ends this client: the VM belongs to the server (to
  * the container), which stops it when it stops.
@@ -188,9 +190,6 @@ public abstract sealed class RemoteVm implements Vm permits RemoteLinuxVm, Remot
             List<String> existing = new ArrayList<>();
             error.get("existing").forEach(existingName -> existing.add(existingName.asText()));
             throw new SnapshotNotFoundException(name, existing);
-        }
-        if (response.statusCode() == 400) {
-            throw new IllegalArgumentException(ControlApi.message(response.body()));
         }
         throw api.error(what, response.statusCode(), response.body());
     }

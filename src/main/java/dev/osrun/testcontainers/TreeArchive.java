@@ -1,6 +1,6 @@
 package dev.osrun.testcontainers;
 
-import dev.osrun.OsrunException;
+import dev.osrun.FileTransferException;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -48,7 +48,7 @@ final class TreeArchive {
     /**
      * Extracts {@code zip} into the empty directory {@code target}.
      *
-     * @throws OsrunException when the archive is unreadable or names a path outside {@code target}; nothing is
+     * @throws FileTransferException when the archive is unreadable or names a path outside {@code target}; nothing is
      *                        written then
      */
     static void extract(Path zip, Path target, String what) throws IOException {
@@ -72,7 +72,7 @@ final class TreeArchive {
                 }
             }
         } catch (ZipException e) {
-            throw new OsrunException("Could not " + what + ": the control API's answer is not a readable zip archive ("
+            throw new FileTransferException("Could not " + what + ": the control API's answer is not a readable zip archive ("
                     + e.getMessage() + ")", e);
         }
     }
@@ -89,7 +89,7 @@ final class TreeArchive {
         }
         Path destination = root.resolve(relative).normalize();
         if (!safe || !destination.startsWith(root) || destination.equals(root)) {
-            throw new OsrunException("Could not " + what + ": the archive from the guest holds the unsafe name '"
+            throw new FileTransferException("Could not " + what + ": the archive from the guest holds the unsafe name '"
                     + name.replaceAll("\\p{Cntrl}", "?") + "' (absolute, with '..', a drive letter, a backslash or a control "
                     + "character). Nothing was written.");
         }

@@ -1,9 +1,11 @@
 package dev.osrun.contract;
 
+import dev.osrun.ExecCancelledException;
 import dev.osrun.ExecOptions;
 import dev.osrun.ExecResult;
 import dev.osrun.ExecTimeoutException;
-import dev.osrun.OsrunException;
+import dev.osrun.FileTransferException;
+import dev.osrun.InvalidInputException;
 import dev.osrun.SnapshotInfo;
 import dev.osrun.SnapshotNotFoundException;
 import dev.osrun.Vm;
@@ -28,6 +30,7 @@ import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /**
  * What every {@link Vm} does, whichever implementation: the local engine ({@code LocalVm}) and the control API's
@@ -187,6 +190,21 @@ public abstract class VmContract {
     }
 
     @Test
+    void aCancelledCommandIsKilledInTheGuest() {
+        StringBuilder seen = new StringBuilder();
+        ExecOptions options = ExecOptions.defaults()
+                .withTimeout(Duration.ofSeconds(90))
+                .withStdoutConsumer(seen::append)
+                .withCancellation(() -> seen.toString().contains("started"));
+
+        assertThatThrownBy(() -> vm().shell("echo started; sleep 1002", options))
+                .isInstanceOf(ExecCancelledException.class)
+                .hasMessageContaining("sleep 1002");
+        await("the cancelled command's process gone from the guest").atMost(Duration.ofSeconds(30))
+                .until(() -> vm().shell("ps | grep -c '[s]leep 1002'").stdout().strip().equals("0"));
+    }
+
+    @Test
     void theResultKeepsTheTailWithinTheOutputLimitAndSaysSo() {
         StringBuilder all = new StringBuilder();
         ExecOptions options = ExecOptions.defaults().withOutputLimit(10).withStdoutConsumer(all::append);
@@ -247,7 +265,7 @@ public abstract class VmContract {
         Path missing = tmp.resolve("missing.txt");
 
         assertThatThrownBy(() -> vm().upload(missing, "/root/missing.txt"))
-                .isInstanceOf(OsrunException.class)
+                .isInstanceOf(FileTransferException.class)
                 .hasMessageContaining(missing.toString());
     }
 
@@ -257,7 +275,7 @@ public abstract class VmContract {
         Files.writeString(kept, "mine");
 
         assertThatThrownBy(() -> vm().download("/root/no-such-file", kept))
-                .isInstanceOf(OsrunException.class)
+                .isInstanceOf(FileTransferException.class)
                 .hasMessageContaining("/root/no-such-file");
         assertThat(kept).hasContent("mine");
     }
@@ -297,6 +315,14 @@ public abstract class VmContract {
                 .hasMessageContaining("No snapshot named 'no-such-snapshot'")
                 .hasMessageContaining(CLEAN);
         assertThatThrownBy(() -> vm().deleteSnapshot("no-such-snapshot")).isInstanceOf(SnapshotNotFoundException.class);
+    }
+
+    @Test
+    void aSnapshotNameQemuCannotTakeIsRefusedAsInvalidInput() {
+        assertThatThrownBy(() -> vm().saveSnapshot("bad name; quit"))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("bad name; quit");
+        assertThat(vm().snapshots()).extracting(SnapshotInfo::name).doesNotContain("bad name; quit");
     }
 
     @Test
