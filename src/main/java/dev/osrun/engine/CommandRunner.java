@@ -1,5 +1,7 @@
 package dev.osrun.engine;
 
+import dev.osrun.transport.Backoff;
+
 import dev.osrun.ExecOptions;
 import dev.osrun.ExecResult;
 import dev.osrun.ExecTimeoutException;

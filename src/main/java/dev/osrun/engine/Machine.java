@@ -1,5 +1,7 @@
 package dev.osrun.engine;
 
+import dev.osrun.transport.Backoff;
+
 import dev.osrun.Accel;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.osrun.GuestNotRespondingException;

@@ -88,15 +88,32 @@ final class LockHolders {
         return false;
     }
 
-    /** {@code pid 1234 (qemu-system-x86_64 -name osrun ...)}, the command line cut to a readable length. */
+    /** {@code pid 1234 (qemu-system-x86_64 -name osrun ...)}: the command line, class paths left out, cut short. */
     static String describe(long pid) {
-        List<String> parts = new ArrayList<>();
-        ProcessHandle.of(pid).ifPresent(h -> h.info().commandLine().ifPresent(parts::add));
-        String command = parts.isEmpty() ? "" : parts.get(0);
-        if (command.length() > 120) {
-            command = command.substring(0, 117) + "...";
+        String command = commandLine(pid);
+        if (command.length() > 200) {
+            command = command.substring(0, 197) + "...";
         }
         return "pid " + pid + (command.isEmpty() ? "" : " (" + command + ")");
+    }
+
+    private static String commandLine(long pid) {
+        String[] arguments;
+        try {
+            arguments = new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),
+                    java.nio.charset.StandardCharsets.UTF_8).split("\0");
+        } catch (IOException e) {
+            return "";
+        }
+        List<String> parts = new ArrayList<>();
+        for (int i = 0; i < arguments.length; i++) {
+            parts.add(arguments[i]);
+            if (Set.of("-cp", "-classpath", "--class-path").contains(arguments[i]) && i + 1 < arguments.length) {
+                parts.add("...");
+                i++;
+            }
+        }
+        return String.join(" ", parts).strip();
     }
 
     /** Describes {@code pids}, or says that the holder cannot be seen from here. */

@@ -1,5 +1,7 @@
 package dev.osrun.qga;
 
+import dev.osrun.transport.ProtocolException;
+
 /**
  * Root of every exception thrown by the guest agent client; catch it to handle any agent failure at once.
  *
@@ -12,7 +14,7 @@ package dev.osrun.qga;
  *  +-- GuestAgentProtocolException          the agent sent something that is not a valid reply
  * </pre>
  */
-public class GuestAgentException extends RuntimeException {
+public class GuestAgentException extends ProtocolException {
 
     private static final long serialVersionUID = 1L;
 

@@ -1,5 +1,7 @@
 package dev.osrun.qmp;
 
+import dev.osrun.transport.ProtocolException;
+
 /**
  * Root of every exception thrown by the QMP client; catch it to handle any QMP failure at once.
  *
@@ -12,7 +14,7 @@ package dev.osrun.qmp;
  *  +-- QmpProtocolException          QEMU sent something that is not a valid QMP message
  * </pre>
  */
-public class QmpException extends RuntimeException {
+public class QmpException extends ProtocolException {
 
     private static final long serialVersionUID = 1L;
 
