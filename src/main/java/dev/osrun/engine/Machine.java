@@ -1,7 +1,5 @@
 package dev.osrun.engine;
 
-import dev.osrun.transport.Backoff;
-
 import dev.osrun.Accel;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.osrun.GuestNotRespondingException;
@@ -23,6 +21,7 @@ import dev.osrun.qmp.QmpConnectionClosedException;
 import dev.osrun.qmp.QmpException;
 import dev.osrun.qmp.QmpJobException;
 import dev.osrun.qmp.QmpTimeoutException;
+import dev.osrun.transport.Backoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,12 +74,7 @@ public final class Machine implements AutoCloseable {
     private final FileTransfer files;
     private final Snapshots snapshots;
     private final Set<String> readOnlySnapshots = ConcurrentHashMap.newKeySet();
-    private volatile String crashReason;
-    private volatile String brokenReason;
-    private volatile Throwable brokenCause;
-    private volatile String resetReason;
-    private volatile boolean resetsExpected;
-    private volatile boolean closing;
+    private final VmState state;
     private boolean shareMounted;
 
     private Machine(MachineSpec spec, Accel accel, GuestProfile profile, Process process, QmpClient qmp,
@@ -94,6 +88,7 @@ public final class Machine implements AutoCloseable {
         this.commands = new CommandRunner(this);
         this.files = new FileTransfer(this);
         this.snapshots = new Snapshots(qmp);
+        this.state = new VmState(process, spec.serialLog());
     }
 
     /**
@@ -185,32 +180,8 @@ public final class Machine implements AutoCloseable {
     }
 
     private void watch() {
-        process.onExit().thenRun(() -> {
-            if (!closing && crashReason == null) {
-                crashReason = "QEMU exited unexpectedly" + exitText(process);
-            }
-        });
-        qmp.addEventListener(event -> {
-            switch (event.name()) {
-                case "GUEST_PANICKED" -> crashReason = "The guest kernel panicked (GUEST_PANICKED)";
-                case "SHUTDOWN" -> {
-                    if (!closing && event.data().path("guest").asBoolean(false)) {
-                        crashReason = "The guest shut down by itself (SHUTDOWN, reason: "
-                                + event.data().path("reason").asText("unknown") + ")";
-                    }
-                }
-                case "RESET" -> {
-                    String reason = event.data().path("reason").asText("unknown");
-                    // A restore resets the machine too ("snapshot-load"): that one is ours.
-                    if (!closing && !resetsExpected && !reason.equals("snapshot-load")) {
-                        resetReason = "The guest was reset (QMP RESET, reason: " + reason + (event.data().path("guest")
-                                .asBoolean(false) ? ", by the guest itself: it rebooted" : "") + ")";
-                        log.warn("{}; later calls fail until a snapshot is restored", resetReason);
-                    }
-                }
-                default -> { }
-            }
-        });
+        process.onExit().thenRun(state::onExit);
+        qmp.addEventListener(state::onEvent);
     }
 
     private void awaitAgent(Duration timeout) {
@@ -321,7 +292,7 @@ public final class Machine implements AutoCloseable {
      * {@code RESET} is no error. Off by default.
      */
     public void expectGuestResets(boolean expected) {
-        this.resetsExpected = expected;
+        state.expectResets(expected);
     }
 
     /**
@@ -379,13 +350,14 @@ public final class Machine implements AutoCloseable {
                 snapshots.load(name, LOAD_TIMEOUT);
                 return null;
             });
-        } catch (QmpJobException | QmpTimeoutException | QmpCommandException e) {
-            brokenCause = e;
-            brokenReason = "Restoring snapshot '" + name + "' failed (" + e.getMessage() + "), so the VM's memory "
-                    + "and disk are in an unknown state and QEMU holds it paused";
-            throw broken();
+        } catch (QmpCommandException e) {
+            throw new OsrunException("QEMU refused to start restoring snapshot '" + name + "': " + e.description()
+                    + ". The restore never started: the VM runs on, unchanged.", e);
+        } catch (QmpJobException | QmpTimeoutException e) {
+            throw state.markBroken("Restoring snapshot '" + name + "' failed (" + e.getMessage() + "), so the VM's memory "
+                    + "and disk are in an unknown state and QEMU holds it paused", e);
         }
-        resetReason = null;
+        state.restored();
         afterRestore(name);
     }
 
@@ -557,32 +529,7 @@ public final class Machine implements AutoCloseable {
 
     /** Like {@link #ensureAlive()}; with {@code resetAllowed}, a guest reset is no error (a restore undoes it). */
     private void ensureAlive(boolean resetAllowed) {
-        String reason = crashReason;
-        if (reason == null && !process.isAlive() && !closing) {
-            reason = "QEMU exited unexpectedly" + exitText(process);
-        }
-        if (reason != null) {
-            throw new VmCrashedException(reason, process.isAlive() ? null : process.exitValue(),
-                    SerialLog.tail(spec.serialLog(), SERIAL_TAIL_LINES));
-        }
-        if (closing) {
-            throw new OsrunException("This VM has been closed");
-        }
-        if (brokenReason != null) {
-            throw broken();
-        }
-        String reset = resetReason;
-        if (reset != null && !resetAllowed) {
-            throw new VmBrokenException(reset + ", so it no longer runs the state osrun set up (its agent, share and "
-                    + "files are gone or changed). Restore a snapshot to go on, or close the VM. Last lines of the "
-                    + "serial log:\n" + SerialLog.tail(spec.serialLog(), SERIAL_TAIL_LINES));
-        }
-    }
-
-    private VmBrokenException broken() {
-        return new VmBrokenException(brokenReason + ". Close this VM and start a new one; the snapshot may be "
-                + "damaged or made by another QEMU. Last lines of the serial log:\n"
-                + SerialLog.tail(spec.serialLog(), SERIAL_TAIL_LINES), brokenCause);
+        state.check(resetAllowed);
     }
 
     /** The last lines of the guest's serial console. */
@@ -598,10 +545,10 @@ public final class Machine implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (closing) {
+        if (state.closing()) {
             return;
         }
-        closing = true;
+        state.closing(true);
         long started = System.nanoTime();
         String how = stop();
         closeQuietly(agent);
@@ -644,7 +591,7 @@ public final class Machine implements AutoCloseable {
      */
     public boolean shutdown(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        closing = true;
+        state.closing(true);
         try {
             agent.shutdown("powerdown");
         } catch (RuntimeException e) {
@@ -659,7 +606,7 @@ public final class Machine implements AutoCloseable {
         if (!clean) {
             log.warn("The guest did not power off within {} s; stopping QEMU", timeout.toSeconds());
         }
-        closing = false;
+        state.closing(false);
         close();
         return clean && process.exitValue() == 0;
     }
@@ -674,11 +621,7 @@ public final class Machine implements AutoCloseable {
     }
 
     private static String exitText(Process process) {
-        if (process.isAlive()) {
-            return "";
-        }
-        int code = process.exitValue();
-        return code > 128 ? " (exit code " + code + ", killed by signal " + (code - 128) + ")" : " (exit code " + code + ")";
+        return VmState.exitText(process);
     }
 
     private static void closeQuietly(AutoCloseable closeable) {

@@ -13,6 +13,8 @@ import dev.osrun.transport.ProtocolException;
  *  +-- GuestAgentCommandException           the agent answered a command with an error
  *  +-- GuestAgentProtocolException          the agent sent something that is not a valid reply
  * </pre>
+ *
+ * <p>It is a {@link ProtocolException}, the base it shares with the QMP client's exceptions.
  */
 public class GuestAgentException extends ProtocolException {
 

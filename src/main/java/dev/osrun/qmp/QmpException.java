@@ -12,7 +12,10 @@ import dev.osrun.transport.ProtocolException;
  *  +-- QmpTimeoutException           no reply or event within the caller's timeout
  *  +-- QmpCommandException           QEMU answered a command with an error
  *  +-- QmpProtocolException          QEMU sent something that is not a valid QMP message
+ *  +-- QmpJobException               a background job (snapshot-save, ...) concluded with an error
  * </pre>
+ *
+ * <p>It is a {@link ProtocolException}, the base it shares with the guest agent client's exceptions.
  */
 public class QmpException extends ProtocolException {
 
