@@ -16,8 +16,8 @@ import java.util.Optional;
 import java.util.Properties;
 
 /**
- * The temporary directories of running VMs ({@code osrun-vm-*}, {@code osrun-provision-*} in {@code java.io.tmpdir}),
- * and the sweeping of those that dead runs left behind.
+ * The temporary directories of running VMs and other runs ({@code osrun-vm-*}, {@code osrun-provision-*}, ... in
+ * {@code java.io.tmpdir}), and the sweeping of those that dead runs left behind.
  *
  * <p>Each directory holds a file {@value #OWNER_FILE} that names the process that made it (pid and start time, so
  * that a reused pid is not taken for the owner) and, once started, its QEMU. {@link #create} first sweeps: a
@@ -31,7 +31,7 @@ public final class RunDirectory {
     static final String OWNER_FILE = "owner";
 
     private static final Logger log = LoggerFactory.getLogger(RunDirectory.class);
-    private static final List<String> PREFIXES = List.of("osrun-vm-", "osrun-provision-");
+    private static final java.util.regex.Pattern PREFIX = java.util.regex.Pattern.compile("osrun-[a-z0-9-]*-");
 
     private RunDirectory() {
     }
@@ -40,13 +40,15 @@ public final class RunDirectory {
      * Sweeps what dead runs left behind, then creates a fresh run directory {@code prefix*} in {@code java.io.tmpdir}
      * owned by this process.
      *
-     * @param prefix {@code osrun-vm-} or {@code osrun-provision-}
-     * @throws IllegalArgumentException when the prefix is not one of those (the sweeper only knows those)
+     * @param prefix {@code osrun-vm-}, {@code osrun-provision-}, ...: {@code osrun-}, lower-case letters, digits and
+     *               dashes, ending with a dash
+     * @throws IllegalArgumentException when the prefix is not of that form (the sweeper looks only at {@code osrun-*})
      * @throws UncheckedIOException     when the directory cannot be created
      */
     public static Path create(String prefix) {
-        if (!PREFIXES.contains(prefix)) {
-            throw new IllegalArgumentException("A run directory's prefix must be one of " + PREFIXES + ", was '" + prefix + "'");
+        if (!PREFIX.matcher(prefix).matches()) {
+            throw new IllegalArgumentException("A run directory's prefix must be 'osrun-', lower-case letters, digits "
+                    + "and dashes, ending with a dash (e.g. 'osrun-vm-'), but was '" + prefix + "'");
         }
         sweep(tempRoot());
         try {
@@ -80,9 +82,7 @@ public final class RunDirectory {
      */
     static void sweep(Path root) {
         for (Path dir : list(root, "osrun-*")) {
-            if (PREFIXES.stream().anyMatch(p -> dir.getFileName().toString().startsWith(p))) {
-                sweepRunDir(dir);
-            }
+            sweepRunDir(dir); // only those with an owner file, which create() writes
         }
         for (Path dir : list(smbRoot(), "qemu-smb.*")) {
             sweepSmbDir(dir);
