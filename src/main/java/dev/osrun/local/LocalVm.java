@@ -19,6 +19,7 @@ import dev.osrun.engine.LinuxProfile;
 import dev.osrun.engine.Machine;
 import dev.osrun.engine.MachineSpec;
 import dev.osrun.engine.PortForward;
+import dev.osrun.engine.RunDirectory;
 import dev.osrun.provision.CacheDir;
 import dev.osrun.provision.Hardware;
 import dev.osrun.provision.QemuTools;
@@ -290,13 +291,12 @@ public class LocalVm implements LinuxVm {
             CacheDir.Lock lock = null;
             try {
                 Path vmDisk;
-                String lockName = "disk-" + base.getFileName();
                 if (persistent) {
-                    lock = cacheDir.lock(lockName, lockTimeout, false);
+                    lock = cacheDir.lockDisk(base, lockTimeout, false);
                     vmDisk = base;
                 } else {
                     vmDisk = runDir.resolve("disk.qcow2");
-                    try (CacheDir.Lock reading = cacheDir.lock(lockName, lockTimeout, true)) {
+                    try (CacheDir.Lock reading = cacheDir.lockDisk(base, lockTimeout, true)) {
                         Files.copy(base, vmDisk);
                     }
                 }
@@ -312,7 +312,11 @@ public class LocalVm implements LinuxVm {
                         .loadSnapshot(snapshot)
                         .extraArgs(qemuArgs)
                         .build();
-                return new LocalVm(Machine.start(spec, new LinuxProfile(), RESTORE_BOOT_TIMEOUT), runDir, lock);
+                Machine machine = Machine.start(spec, new LinuxProfile(), RESTORE_BOOT_TIMEOUT);
+                if (persistent) {
+                    machine.protectSnapshot(TinyGuestRecipe.PROVISIONED);
+                }
+                return new LocalVm(machine, runDir, lock);
             } catch (IOException e) {
                 cleanUp(runDir, lock);
                 throw new OsrunException("Cannot prepare the VM's disk in " + runDir + ": " + e.getMessage(), e);
@@ -323,11 +327,7 @@ public class LocalVm implements LinuxVm {
         }
 
         private static Path createRunDir() {
-            try {
-                return Files.createTempDirectory("osrun-vm-");
-            } catch (IOException e) {
-                throw new OsrunException("Cannot create a temporary directory for the VM: " + e.getMessage(), e);
-            }
+            return RunDirectory.create("osrun-vm-");
         }
 
         private static void cleanUp(Path runDir, CacheDir.Lock lock) {
