@@ -127,12 +127,37 @@ class RemoteVmProtocolTest {
                 .hasMessageContaining("The VM is busy: exec 'sleep 100'");
     }
 
+    @Test
+    void connectTypesTheVmByTheGuestThatHealthNamesAndPowershellTravelsAsSuch() throws Exception {
+        StringBuilder execBody = new StringBuilder();
+        serve(exchange -> {
+            if (exchange.getRequestURI().getPath().equals("/v1/health")) {
+                send(exchange, 503, "application/json",
+                        "{\"status\":\"starting\",\"guest\":\"windows11\",\"message\":\"provisioning\"}".getBytes(StandardCharsets.UTF_8));
+            } else {
+                send(exchange, 200, "application/x-ndjson", "{\"exit\":0,\"durationMs\":5}\n".getBytes(StandardCharsets.UTF_8));
+            }
+        }, execBody);
+        URI uri = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+
+        RemoteVm vm = RemoteVm.connect(uri, "token");
+
+        assertThat(vm).isInstanceOf(dev.osrun.WindowsVm.class);
+        assertThat(((RemoteWindowsVm) vm).powershell("Get-Date").exitCode()).isZero();
+        assertThat(ControlApi.JSON.readTree(execBody.toString()).path("powershell").asText()).isEqualTo("Get-Date");
+    }
+
     /** A handler that answers every request. */
     private interface Answer {
         void handle(HttpExchange exchange) throws IOException;
     }
 
     private Vm serve(Answer answer) {
+        return serve(answer, new StringBuilder());
+    }
+
+    /** Serves {@code answer}; the body of the last request lands in {@code lastBody}. */
+    private Vm serve(Answer answer, StringBuilder lastBody) {
         try {
             server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         } catch (IOException e) {
@@ -140,7 +165,11 @@ class RemoteVmProtocolTest {
         }
         server.createContext("/", exchange -> {
             try (exchange) {
-                exchange.getRequestBody().readAllBytes();
+                byte[] body = exchange.getRequestBody().readAllBytes();
+                if (body.length > 0) {
+                    lastBody.setLength(0);
+                    lastBody.append(new String(body, StandardCharsets.UTF_8));
+                }
                 answer.handle(exchange);
             }
         });
