@@ -94,7 +94,7 @@ public class LocalVm implements LinuxVm {
     @Override
     public synchronized ExecResult exec(List<String> argv, ExecOptions options) {
         requireOpen();
-        return ApiBoundary.call("run " + argv, () -> machine.exec(new Command.Argv(argv), options));
+        return ApiBoundary.call("run " + (argv.isEmpty() ? "a command" : "'" + argv.get(0) + "'"), () -> machine.exec(new Command.Argv(argv), options));
     }
 
     @Override

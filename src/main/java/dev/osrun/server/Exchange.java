@@ -18,7 +18,7 @@ import java.util.Map;
  */
 final class Exchange implements AutoCloseable {
 
-    private final HttpListener.Connection connection;
+    private final HttpConnection connection;
     private final String method;
     private final URI uri;
     private final Headers requestHeaders;
@@ -27,7 +27,7 @@ final class Exchange implements AutoCloseable {
     private OutputStream responseBody;
     private int responseCode = -1;
 
-    Exchange(HttpListener.Connection connection, String method, URI uri, Headers requestHeaders) {
+    Exchange(HttpConnection connection, String method, URI uri, Headers requestHeaders) {
         this.connection = connection;
         this.method = method;
         this.uri = uri;
@@ -154,7 +154,7 @@ final class Exchange implements AutoCloseable {
         return responseBody;
     }
 
-    /** Whether the client closed its side of the connection (checked without blocking, see {@link HttpListener.Connection}). */
+    /** Whether the client closed its side of the connection (checked without blocking, see {@link HttpConnection}). */
     boolean clientGone() {
         return connection.clientGone();
     }

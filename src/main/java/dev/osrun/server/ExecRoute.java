@@ -16,8 +16,14 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code POST /v1/exec}: runs a command and streams its output as it is written, one JSON object per line
@@ -67,7 +73,7 @@ final class ExecRoute implements Route {
 
     private ExecRequest read(Exchange exchange) throws IOException {
         String type = Optional.ofNullable(exchange.getRequestHeaders().getFirst("Content-Type")).orElse("application/json");
-        if (!type.strip().toLowerCase(java.util.Locale.ROOT).startsWith(STDIN_STREAM_TYPE)) {
+        if (!type.strip().toLowerCase(Locale.ROOT).startsWith(STDIN_STREAM_TYPE)) {
             String what = "the JSON body (" + ServerLimits.MAX_JSON_ENV + "; send large stdin in the streamed form, "
                     + "Content-Type: " + STDIN_STREAM_TYPE + ")";
             return ExecRequest.parse(Json.read(exchange, limits.maxJsonBytes(), what), limits.maxExecTimeout(), null);
@@ -136,7 +142,8 @@ final class ExecRoute implements Route {
             log.info("An exec client went away; its command was killed in the guest");
             last = Json.object("error", error("cancelled", e.getMessage()));
         } catch (ExecTimeoutException e) {
-            last = Json.object("error", error("timeout", e.getMessage()));
+            // The first line only: the output it goes on to quote is in the frames already.
+            last = Json.object("error", error("timeout", e.getMessage().lines().findFirst().orElse("timeout")));
         } catch (VmCrashedException e) {
             served.crashed(e);
             last = Json.object("error", error("crashed", e.getMessage()));
@@ -170,7 +177,7 @@ final class ExecRoute implements Route {
         private static final int QUEUE_FRAMES = 256;
         private static final byte[] END = new byte[0];
         private final OutputStream out;
-        private final java.util.concurrent.BlockingQueue<byte[]> queue = new java.util.concurrent.ArrayBlockingQueue<>(QUEUE_FRAMES);
+        private final BlockingQueue<byte[]> queue = new ArrayBlockingQueue<>(QUEUE_FRAMES);
         private final Thread thread;
         private volatile boolean gone;
 
@@ -192,7 +199,7 @@ final class ExecRoute implements Route {
         void send(Map<String, Object> frame) {
             byte[] bytes = line(frame);
             try {
-                while (!gone && !queue.offer(bytes, 100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                while (!gone && !queue.offer(bytes, 100, TimeUnit.MILLISECONDS)) {
                     // the client reads slowly: wait, unless it is gone (the write watchdog decides that)
                 }
             } catch (InterruptedException e) {
@@ -202,10 +209,10 @@ final class ExecRoute implements Route {
         }
 
         /** Queues the last frame and waits (at most {@code wait}, plus a little) for the writer to send it. */
-        void finish(Map<String, Object> last, java.time.Duration wait) {
+        void finish(Map<String, Object> last, Duration wait) {
             send(last);
             try {
-                while (!gone && !queue.offer(END, 100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                while (!gone && !queue.offer(END, 100, TimeUnit.MILLISECONDS)) {
                     // as in send
                 }
                 if (gone) {
@@ -220,7 +227,7 @@ final class ExecRoute implements Route {
 
         private static byte[] line(Map<String, Object> frame) {
             byte[] json = Json.bytes(frame);
-            byte[] line = java.util.Arrays.copyOf(json, json.length + 1);
+            byte[] line = Arrays.copyOf(json, json.length + 1);
             line[json.length] = '\n';
             return line;
         }

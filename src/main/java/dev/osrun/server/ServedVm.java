@@ -9,6 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -99,7 +100,7 @@ final class ServedVm {
     }
 
     /** Publishes an event that is not a state change (an exec that finished, say). */
-    void publish(java.util.Map<String, Object> event) {
+    void publish(Map<String, Object> event) {
         events.publish(event);
     }
 
@@ -151,7 +152,7 @@ final class ServedVm {
         String what = holder().orElse("another request");
         return new ApiException(409, "The VM is busy: " + what + ". This request waited " + vmWait.toSeconds()
                 + " s for it (" + ServerLimits.VM_WAIT_ENV + "); retry when that ends.",
-                java.util.Map.of("busyWith", what), java.util.Map.of("Retry-After", "1"));
+                Map.of("busyWith", what), Map.of("Retry-After", "1"));
     }
 
     private <T> T runHolding(String what, Vm current, Function<Vm, T> action) {

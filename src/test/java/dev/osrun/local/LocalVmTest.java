@@ -97,9 +97,11 @@ class LocalVmTest {
         int block = 1024 * 1024;
         // Fifty numbered 1 MiB blocks: busybox tr over 50 MiB takes half a minute under TCG, cat does not.
         ExecResult result = vm.shell("head -c " + (block - 9) + " /dev/zero | tr '\\0' x > /tmp/block; echo >> /tmp/block; "
-                + "for i in $(seq 1 50); do printf '%08d' $i; cat /tmp/block; done; echo done >&2");
+                + "for i in $(seq 1 50); do printf '%08d' $i; cat /tmp/block; done; echo done >&2",
+                ExecOptions.defaults().withOutputLimit(64 * block)); // the default keeps the last 16 Mi
 
         String out = result.stdout();
+        assertThat(result.truncated()).isFalse();
         assertThat(out).hasSize(50 * block);
         for (int i = 0; i < 50; i++) {
             assertThat(out.substring(i * block, i * block + 8)).isEqualTo(String.format("%08d", i + 1));
@@ -216,7 +218,8 @@ class LocalVmTest {
                 .hasMessageContaining("No snapshot named 'no-such-snapshot'")
                 .hasMessageContaining("provisioned")
                 .hasMessageContaining("clean");
-        assertThatThrownBy(() -> vm.restoreSnapshot("bad name; quit")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> vm.restoreSnapshot("bad name; quit")).isInstanceOf(dev.osrun.InvalidInputException.class)
+                .hasCauseInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
