@@ -83,13 +83,21 @@ final class CacheCommand implements Callable<Integer> {
         @Mixin
         VmOptions vm = new VmOptions();
 
+        @Option(names = "--if-missing", description = "Do nothing when the cache already holds this guest, provisioned")
+        boolean ifMissing;
+
         @Parameters(paramLabel = "FILE", description = "The archive that osrun cache export wrote")
         Path file;
 
         @Override
         public Integer call() {
             CacheDir cache = CacheDir.fromEnvironment();
-            CacheArchive.Manifest manifest = CacheArchive.importFrom(cache, vm.guest.id(), provisionedDisk(cache, vm), file,
+            Path disk = provisionedDisk(cache, vm);
+            if (ifMissing && java.nio.file.Files.exists(disk)) {
+                System.err.println("osrun: the cache already holds " + disk.getFileName() + "; not importing " + file);
+                return 0;
+            }
+            CacheArchive.Manifest manifest = CacheArchive.importFrom(cache, vm.guest.id(), disk, file,
                     printer(System.err));
             System.out.println(manifest.artifact() + " " + manifest.sha256());
             return 0;

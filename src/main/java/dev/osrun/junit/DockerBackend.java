@@ -9,6 +9,8 @@ import org.testcontainers.containers.Container;
 import org.testcontainers.utility.DockerImageName;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -52,13 +54,27 @@ final class DockerBackend implements VmBackend {
         if (config.vnc()) {
             container.withVnc();
         }
+        Path archive = config.cacheArchive().isEmpty() ? null : Path.of(config.cacheArchive()).toAbsolutePath();
+        if (archive != null && Files.isRegularFile(archive)) {
+            container.withCacheFrom(archive);
+        }
         container.start();
+        if (archive != null) {
+            exportOnce(container, archive);
+        }
         Started started = new Started(container);
         if (config.vnc()) {
             log.info("The screen of {} is at {} (noVNC; no password: anyone who reaches the port sees it)",
                     started.name(), container.getVncUrl());
         }
         return started;
+    }
+
+    /** Writes the cache archive unless it exists (another pool's VM may just have written it). */
+    private static synchronized void exportOnce(OsrunContainer container, Path archive) {
+        if (!Files.exists(archive)) {
+            container.exportCacheTo(archive);
+        }
     }
 
     /** A container, with its log and the serial and status logs of the VM inside it. */

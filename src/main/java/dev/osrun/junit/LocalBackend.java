@@ -56,6 +56,11 @@ final class LocalBackend implements VmBackend {
             throw new OsrunException("The local backend cannot run a guest with network " + config.network().id()
                     + " yet. Use the Docker backend (-Dosrun.backend=docker) or network nat.");
         }
+        if (!config.cacheArchive().isEmpty()) {
+            throw new OsrunException("osrun.cache.archive (OSRUN_CACHE_ARCHIVE) works with the Docker backend. With the local "
+                    + "backend, fill the cache with 'osrun cache import FILE' before the tests and write it with 'osrun cache "
+                    + "export FILE' after them, or use -Dosrun.backend=docker.");
+        }
         LocalVm.Builder builder = LocalVm.builder(config.guest())
                 .snapshot(config.snapshot())
                 .accel(config.accel())

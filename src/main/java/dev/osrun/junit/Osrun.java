@@ -40,6 +40,9 @@ import java.lang.annotation.Target;
  *   <tr><td>{@link #backend}</td><td>{@code osrun.backend}</td><td>{@code OSRUN_BACKEND}</td><td>{@code auto}</td></tr>
  *   <tr><td>{@link #image}</td><td>{@code osrun.image}</td><td>{@code OSRUN_IMAGE}</td><td>{@code osrun:<library version>}</td></tr>
  *   <tr><td>-</td><td>{@code osrun.cache.volume}</td><td>{@code OSRUN_CACHE_VOLUME}</td><td>{@code osrun-cache} (Docker volume)</td></tr>
+ *   <tr><td>-</td><td>{@code osrun.cache.archive}</td><td>{@code OSRUN_CACHE_ARCHIVE}</td><td>none; a file: imported into the
+ *       cache before the first VM starts when it exists, written after provisioning when it does not (Docker backend;
+ *       for CI caches)</td></tr>
  *   <tr><td>-</td><td>{@code osrun.vnc}</td><td>{@code OSRUN_VNC}</td><td>{@code false}; {@code true} serves each VM's screen (noVNC with Docker) and logs its address</td></tr>
  *   <tr><td>-</td><td>{@code osrun.pool.size}</td><td>{@code OSRUN_POOL_SIZE}</td><td>JUnit's parallelism (1 when tests run one at a time)</td></tr>
  *   <tr><td>-</td><td>{@code osrun.reports.dir}</td><td>{@code OSRUN_REPORTS_DIR}</td><td>{@code target/osrun-reports}</td></tr>

@@ -17,6 +17,7 @@ enum Setting {
     BACKEND("backend", Osrun::backend, "auto"),
     IMAGE("image", Osrun::image, ""),
     CACHE_VOLUME("cache.volume", null, ""),
+    CACHE_ARCHIVE("cache.archive", null, ""),
     VNC("vnc", null, "false"),
     POOL_SIZE("pool.size", null, ""),
     REPORTS_DIR("reports.dir", null, "target/osrun-reports");

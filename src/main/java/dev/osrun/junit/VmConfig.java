@@ -16,10 +16,12 @@ import dev.osrun.NetworkMode;
  * @param backend   where the VM runs ({@link BackendChoice#AUTO} until resolved)
  * @param image       the Docker backend's image, or {@code ""} for the library's default
  * @param cacheVolume the Docker backend's cache volume, or {@code ""} for the library's default
+ * @param cacheArchive a cache archive to import before the first VM starts (when the file exists) or to write after
+ *                     it provisioned (when it does not), or {@code ""}
  * @param vnc         whether the guest's screen is served (noVNC with Docker, VNC on the loopback locally)
  */
 record VmConfig(GuestKind guest, String snapshot, int memoryMiB, int cpus, Accel accel, NetworkMode network,
-                BackendChoice backend, String image, String cacheVolume, boolean vnc) {
+                BackendChoice backend, String image, String cacheVolume, String cacheArchive, boolean vnc) {
 
     /**
      * Reads the configuration that applies to a test or class.
@@ -37,13 +39,14 @@ record VmConfig(GuestKind guest, String snapshot, int memoryMiB, int cpus, Accel
         BackendChoice backend = BackendChoice.parse(settings.get(Setting.BACKEND));
         String image = settings.get(Setting.IMAGE).text();
         String cacheVolume = settings.get(Setting.CACHE_VOLUME).text();
+        String cacheArchive = settings.get(Setting.CACHE_ARCHIVE).text();
         boolean vnc = parse(settings.get(Setting.VNC), VmConfig::parseBoolean, "true or false", "true");
-        return new VmConfig(guest, snapshot, memoryMiB, cpus, accel, network, backend, image, cacheVolume, vnc);
+        return new VmConfig(guest, snapshot, memoryMiB, cpus, accel, network, backend, image, cacheVolume, cacheArchive, vnc);
     }
 
     /** This configuration on the backend {@code resolved} (for {@link BackendChoice#AUTO}). */
     VmConfig on(BackendChoice resolved) {
-        return new VmConfig(guest, snapshot, memoryMiB, cpus, accel, network, resolved, image, cacheVolume, vnc);
+        return new VmConfig(guest, snapshot, memoryMiB, cpus, accel, network, resolved, image, cacheVolume, cacheArchive, vnc);
     }
 
     /** A short description for logs and messages. */

@@ -10,6 +10,7 @@ import dev.osrun.GuestKind;
 import dev.osrun.GuestOs;
 import dev.osrun.LinuxVm;
 import dev.osrun.NetworkMode;
+import dev.osrun.OsrunException;
 import dev.osrun.Vm;
 import dev.osrun.WindowsVm;
 import dev.osrun.server.Auth;
@@ -92,6 +93,7 @@ public class OsrunContainer extends GenericContainer<OsrunContainer> {
     private final Set<Integer> forwardedPorts = new LinkedHashSet<>();
     private boolean vnc;
     private Boolean kvmDevice;
+    private Path cacheFrom;
     private Duration startupTimeout;
     private RemoteVm vm;
 
@@ -236,20 +238,89 @@ public class OsrunContainer extends GenericContainer<OsrunContainer> {
         return super.withStartupTimeout(timeout);
     }
 
-    @Override
-    protected void configure() {
-        List<String> command = new ArrayList<>(List.of("serve", "--guest", guest.id(), "--port", String.valueOf(API_PORT)));
-        if (snapshot != null) {
-            command.addAll(List.of("--use-snapshot", snapshot));
+    /**
+     * Fills the cache volume from {@code archive} (written by {@link #exportCacheTo} or {@code osrun cache export})
+     * before the VM starts, when the file exists and the volume has no provisioned guest of this kind yet, so that
+     * the VM starts without provisioning. An archive made for other settings (another osrun, QEMU or memory size) or
+     * a damaged one is refused with its reason in the log and the VM is provisioned as usual.
+     */
+    public OsrunContainer withCacheFrom(Path archive) {
+        this.cacheFrom = archive.toAbsolutePath();
+        return self();
+    }
+
+    /**
+     * Writes the provisioned guest this container's cache volume holds to {@code archive} (a zstd-compressed tar with
+     * its cache key and SHA-256; see {@code osrun cache export}), through the Docker API, so it works with a remote
+     * engine too. Call it on a started container.
+     *
+     * @throws OsrunException when the container is not running or the export fails; the message carries its output
+     */
+    public void exportCacheTo(Path archive) {
+        String inContainer = "/tmp/osrun-cache-export.tar.zst";
+        List<String> command = new ArrayList<>(List.of("java", "-cp", "/opt/osrun/lib/*", "dev.osrun.cli.OsrunCommand",
+                "cache", "export"));
+        command.addAll(hardwareFlags());
+        command.add(inContainer);
+        try {
+            org.testcontainers.containers.Container.ExecResult result = execInContainer(command.toArray(String[]::new));
+            if (result.getExitCode() != 0) {
+                throw new OsrunException("osrun cache export failed in " + getContainerName() + " (exit " + result.getExitCode()
+                        + "): " + result.getStderr().strip());
+            }
+            Path target = archive.toAbsolutePath();
+            Files.createDirectories(target.getParent());
+            Path partial = target.resolveSibling("." + target.getFileName() + ".partial");
+            copyFileFromContainer(inContainer, partial.toString());
+            Files.move(partial, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            execInContainer("rm", "-f", inContainer);
+            log.info("Exported the provisioned {} guest to {} ({} MiB)", guest.id(), target, Files.size(target) >> 20);
+        } catch (IOException e) {
+            throw new OsrunException("Cannot export the cache of " + getContainerName() + " to " + archive + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new OsrunException("Interrupted while exporting the cache of " + getContainerName(), e);
         }
+    }
+
+    @Override
+    protected void doStart() {
+        if (cacheFrom != null && Files.isRegularFile(cacheFrom)) {
+            CacheImport.run(getDockerImageName(), cacheVolume, cacheFrom, hardwareFlags(), startupTimeout());
+        }
+        super.doStart();
+    }
+
+    /** The flags that choose the guest and its hardware, and so the provisioned disk (its cache key). */
+    private List<String> hardwareFlags() {
+        List<String> flags = new ArrayList<>(List.of("--guest", guest.id()));
         if (memoryMiB != null) {
-            command.addAll(List.of("--memory", String.valueOf(memoryMiB)));
+            flags.addAll(List.of("--memory", String.valueOf(memoryMiB)));
         }
         if (cpus != null) {
-            command.addAll(List.of("--cpus", String.valueOf(cpus)));
+            flags.addAll(List.of("--cpus", String.valueOf(cpus)));
         }
         if (accel != null) {
-            command.addAll(List.of("--accel", accel.id()));
+            flags.addAll(List.of("--accel", accel.id()));
+        }
+        return flags;
+    }
+
+    /** Sets {@code OSRUN_ACCEL} in the container when this JVM has it: the person running the tests chose it. */
+    static void passAccelOverride(GenericContainer<?> container) {
+        String accelOverride = System.getenv(Accel.ENV);
+        if (accelOverride != null && !accelOverride.isBlank()) {
+            container.withEnv(Accel.ENV, accelOverride.strip());
+        }
+    }
+
+    @Override
+    protected void configure() {
+        List<String> command = new ArrayList<>(List.of("serve", "--port", String.valueOf(API_PORT)));
+        command.addAll(hardwareFlags());
+        if (snapshot != null) {
+            command.addAll(List.of("--use-snapshot", snapshot));
         }
         if (network != NetworkMode.NAT) {
             command.addAll(List.of("--network", network.id()));
@@ -261,10 +332,7 @@ public class OsrunContainer extends GenericContainer<OsrunContainer> {
             command.add("--vnc");
         }
         setCommand(command.toArray(String[]::new));
-        String accelOverride = System.getenv(Accel.ENV);
-        if (accelOverride != null && !accelOverride.isBlank()) {
-            withEnv(Accel.ENV, accelOverride.strip());
-        }
+        passAccelOverride(this);
         List<Integer> ports = new ArrayList<>(List.of(API_PORT));
         if (vnc) {
             ports.add(NOVNC_PORT);
