@@ -60,20 +60,30 @@ final class ToolRun {
      * @throws OsrunException when the tool cannot be started (with {@code installHint}) or does not finish in time
      */
     static Result run(List<String> command, Path workDir, Duration timeout, String installHint, Consumer<String> lines) {
+        return run(command, workDir, null, timeout, installHint, lines);
+    }
+
+    /** Like {@link #run(List, Path, Duration, String, Consumer)}, with {@code stdin} (null: none) as the tool's input. */
+    static Result run(List<String> command, Path workDir, Path stdin, Duration timeout, String installHint, Consumer<String> lines) {
         Process process;
         try {
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
             if (workDir != null) {
                 builder.directory(workDir.toFile());
             }
+            if (stdin != null) {
+                builder.redirectInput(stdin.toFile());
+            }
             process = builder.start();
         } catch (IOException e) {
             throw new OsrunException("Cannot run '" + command.get(0) + "': " + e.getMessage() + ". " + installHint, e);
         }
-        try {
-            process.getOutputStream().close();
-        } catch (IOException e) {
-            // stdin is not used; a tool that exited already has closed it.
+        if (stdin == null) {
+            try {
+                process.getOutputStream().close();
+            } catch (IOException e) {
+                // stdin is not used; a tool that exited already has closed it.
+            }
         }
         Deque<String> tail = new ArrayDeque<>();
         Thread reader = new Thread(() -> read(process, tail, lines), "tool-output-" + command.get(0));
