@@ -29,6 +29,43 @@ public record UupMedia(UupDumpClient client, UupSet set, String channel, Aria2Do
     private static final Logger log = LoggerFactory.getLogger(UupMedia.class);
 
     /**
+     * A file list and the set it lists.
+     *
+     * @param set  the set (the pinned one, or the newest of its channel when the pinned one is gone)
+     * @param list its files
+     */
+    public record Listed(UupSet set, Aria2List list) {
+    }
+
+    /**
+     * Fetches the pinned set's file list, or, when UUP dump says that set is gone, the newest build's of the same
+     * channel.
+     *
+     * @throws OsrunException when neither can be listed or UUP dump cannot be reached
+     */
+    public Listed fileList(ProvisioningListener listener) {
+        try {
+            return new Listed(set, client.fileList(set));
+        } catch (UupDumpClient.SetUnavailableException e) {
+            if (!UupDumpClient.meansSetGone(e.code())) {
+                throw e;
+            }
+            log.warn("{}; trying the newest '{}' build instead", e.getMessage(), channel);
+            String latest = client.latestUpdateId(channel);
+            UupSet newest = set.withUpdateId(latest);
+            listener.step("media", "The pinned build is gone from Windows Update (" + e.code() + "); using the newest '"
+                    + channel + "' build, update " + latest);
+            try {
+                return new Listed(newest, client.fileList(newest));
+            } catch (UupDumpClient.SetUnavailableException again) {
+                throw new OsrunException("Neither the pinned Windows 11 build (" + e.code() + ") nor the newest '" + channel
+                        + "' build (" + again.code() + ") can be downloaded through UUP dump now. Pin another build with "
+                        + UupSet.ENV_ID + "=<update id from uupdump.net>, or bring your own ISO (--iso PATH).", again);
+            }
+        }
+    }
+
+    /**
      * Builds the ISO into {@code target}.
      *
      * @throws OsrunException when UUP dump cannot be reached or lists nothing, the download fails, or the conversion fails
@@ -36,21 +73,9 @@ public record UupMedia(UupDumpClient client, UupSet set, String channel, Aria2Do
     public Path build(Path target, ProvisioningListener listener) {
         listener.step("media", "No Windows 11 ISO in the cache: asking UUP dump (" + client.site() + ") for the files of update "
                 + set.updateId() + " (" + set.edition() + ", " + set.language() + ")");
-        UupSet chosen = set;
-        Aria2List list;
-        try {
-            list = client.fileList(set);
-        } catch (UupDumpClient.SetUnavailableException e) {
-            if (!UupDumpClient.meansSetGone(e.code())) {
-                throw e;
-            }
-            log.warn("{}; trying the newest '{}' build instead", e.getMessage(), channel);
-            String latest = client.latestUpdateId(channel);
-            chosen = set.withUpdateId(latest);
-            listener.step("media", "The pinned build is gone from Windows Update (" + e.code() + "); using the newest '"
-                    + channel + "' build, update " + latest);
-            list = client.fileList(chosen);
-        }
+        Listed listed = fileList(listener);
+        UupSet chosen = listed.set();
+        Aria2List list = listed.list();
         Path files = workRoot.resolve("uup-" + chosen.updateId() + "-" + chosen.language() + "-" + chosen.edition());
         download.run(list, files, listener);
         Path work = workRoot.resolve(".uup-convert.partial-" + ProcessHandle.current().pid());

@@ -13,6 +13,10 @@ import java.util.regex.Pattern;
  */
 public record UupSet(String updateId, String language, String edition) {
 
+    private static final Pattern ID = Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(_rev\\.\\d+)?");
+    private static final Pattern WORD = Pattern.compile("[a-zA-Z0-9-]{2,40}");
+    private static final String PINNED_ID_EXAMPLE = "3a34d712-ee6f-46fa-991a-e7d9520c16fc";
+
     /**
      * The pinned build: the Windows 11 Pro en-us set the original osrun pins (an update id from May 2023). A pin is
      * a preference: Windows Update removes old sets, and then the recipe falls back to the newest build of the
@@ -27,8 +31,6 @@ public record UupSet(String updateId, String language, String edition) {
     /** Overrides the pinned edition. */
     public static final String ENV_EDITION = "OSRUN_UUP_EDITION";
 
-    private static final Pattern ID = Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(_rev\\.\\d+)?");
-    private static final Pattern WORD = Pattern.compile("[a-zA-Z0-9-]{2,40}");
 
     /**
      * Checks the three parts.
@@ -48,8 +50,6 @@ public record UupSet(String updateId, String language, String edition) {
         language = language.toLowerCase(Locale.ROOT);
         edition = edition.toLowerCase(Locale.ROOT);
     }
-
-    private static final String PINNED_ID_EXAMPLE = "3a34d712-ee6f-46fa-991a-e7d9520c16fc";
 
     /** The pinned set with the overrides of {@code environment} ({@link #ENV_ID}, {@link #ENV_LANGUAGE}, {@link #ENV_EDITION}). */
     public static UupSet fromEnvironment(Map<String, String> environment) {
