@@ -40,7 +40,8 @@ final class RunCommand {
         Environment.warnings(accel).forEach(warning -> err.println("osrun: warning: " + warning));
 
         LocalVm.Builder builder = options.vm.builder(options.useSnapshot)
-                .persistent(true);
+                .persistent(true)
+                .keep(options.keep);
         if (options.drive != null) {
             builder.disk(Path.of(options.drive));
         }

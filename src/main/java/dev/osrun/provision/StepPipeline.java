@@ -79,19 +79,14 @@ public record StepPipeline(CacheDir cache, String prefix, Hardware hardware, Str
     }
 
     /**
-     * Writes the last step's chain into {@code target} as one standalone, zstd-compressed qcow2 (under a temporary
-     * name, checked, then renamed).
+     * Writes the last step's chain into {@code file} as one standalone, zstd-compressed qcow2 and checks it. The
+     * caller names {@code file} (a temporary name) and publishes it when it is complete.
      */
-    public Path flatten(Path last, Path target) {
-        Path partial = cache.temporaryFor(target);
-        try {
-            listener.step("compressing", "Writing the installed system into one compressed disk " + target.getFileName());
-            QemuTools.convertCompressed(last, partial);
-            cache.publishDisk(partial, target);
-            return target;
-        } finally {
-            deleteQuietly(partial);
-        }
+    public Path flatten(Path last, Path file) {
+        listener.step("compressing", "Writing the installed system into one compressed disk");
+        QemuTools.convertCompressed(last, file);
+        QemuTools.check(file);
+        return file;
     }
 
     /** Removes every step disk of this prefix (after the final disk is made, unless the user keeps them). */
