@@ -25,4 +25,5 @@ osrun_ensure_packages() {
 # The packages the local engine and its tests need on the host.
 OSRUN_HOST_PACKAGES=(qemu-system-x86 qemu-utils samba busybox-static qemu-guest-agent cpio kmod
                      openjdk-17-jdk-headless maven
-                     novnc python3-websockify chromium chromium-driver)
+                     novnc python3-websockify chromium chromium-driver
+                     aria2 wimtools cabextract chntpw genisoimage gcab)

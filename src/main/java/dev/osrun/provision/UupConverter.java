@@ -22,10 +22,11 @@ import java.util.stream.Stream;
  *   <li>find the metadata ESD of the edition and language ({@code …<edition>_<lang>.esd}, any case);</li>
  *   <li>turn every CAB that is not an update package ({@code windows1x.0-kb…}) into a reference ESD;</li>
  *   <li>apply image 1 of the metadata ESD as the media's skeleton;</li>
- *   <li>export image 2 as {@code winre.wim}; build {@code sources/boot.wim} from it: index 1 Windows PE with its
+ *   <li>export image 2 as {@code winre.wim};</li>
+ *   <li>export image 3 into {@code sources/install.wim} against all references, with {@code winre.wim} inside;</li>
+ *   <li>build {@code sources/boot.wim} from it: index 1 Windows PE with its
  *       SOFTWARE hive pointed at {@code X:\$Windows.~bt} (chntpw), index 2 Windows Setup with the media's
  *       {@code sources} added, marked bootable;</li>
- *   <li>export image 3 into {@code sources/install.wim} against all references, with {@code winre.wim} inside;</li>
  *   <li>write the ISO: BIOS El Torito {@code boot/etfsboot.com} plus the UEFI image, UDF for files over 4 GiB.</li>
  * </ol>
  * Cumulative updates are not integrated (the ISO holds the set's base build), and the single image keeps the name
@@ -76,12 +77,12 @@ public final class UupConverter {
                 isoDir.toString(), "--no-acls", "--no-attributes");
         Path winre = work.resolve("winre.wim");
         wim("exporting Windows RE (image 2)", concat(List.of("export", metadata.toString(), "2", winre.toString(), "--compress=LZX"), references));
-        buildBootWim(isoDir, winre, work);
         Path install = isoDir.resolve("sources/install.wim");
         wim("exporting the installed system (image 3)",
                 concat(List.of("export", metadata.toString(), "3", install.toString(), "--compress=LZX"), references));
         wim("adding winre.wim to install.wim", "update", install.toString(), "1",
                 "--command=add " + winre + " /Windows/System32/Recovery/Winre.wim");
+        buildBootWim(isoDir, winre, work);
         Path biosFonts = isoDir.resolve("boot/fonts");
         Path efiFonts = isoDir.resolve("efi/microsoft/boot/fonts");
         if (!Files.isDirectory(biosFonts) && Files.isDirectory(efiFonts)) {
@@ -108,7 +109,6 @@ public final class UupConverter {
 
     private static void buildBootWim(Path isoDir, Path winre, Path work) throws IOException {
         Path boot = isoDir.resolve("sources/boot.wim");
-        Files.createDirectories(boot.getParent());
         wim("creating boot.wim's Windows PE (index 1)", "export", winre.toString(), "1", boot.toString(),
                 "Microsoft Windows PE (x64)", "--compress=LZX");
         Path hiveDir = Files.createDirectories(work.resolve("hive"));
@@ -123,7 +123,8 @@ public final class UupConverter {
         Path commands = work.resolve("setup-files.txt");
         StringBuilder adds = new StringBuilder();
         try (Stream<Path> sources = Files.list(isoDir.resolve("sources"))) {
-            for (Path file : sources.filter(p -> !p.getFileName().toString().equalsIgnoreCase("boot.wim")).sorted().toList()) {
+            for (Path file : sources.filter(p -> !List.of("boot.wim", "install.wim").contains(p.getFileName().toString().toLowerCase(Locale.ROOT)))
+                    .sorted().toList()) {
                 adds.append("add '").append(file).append("' '/sources/").append(file.getFileName()).append("'\n");
             }
         }
@@ -156,7 +157,7 @@ public final class UupConverter {
                 "Install chntpw (Debian: apt-get install chntpw).");
     }
 
-    private static void writeIso(Path isoDir, UupSet set, Path iso) {
+    static void writeIso(Path isoDir, UupSet set, Path iso) {
         List<String> command = new ArrayList<>(List.of("genisoimage", "-quiet", "-input-charset", "utf-8",
                 "-iso-level", "3", "-udf", "-allow-limited-size", "-J", "-joliet-long", "-relaxed-filenames", "-D", "-N",
                 "-V", ("OSRUN_" + set.edition()).toUpperCase(Locale.ROOT), "-c", "boot/boot.catalog", "-hide", "boot/boot.catalog",
