@@ -17,7 +17,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Marks the {@code windows} suite: tests against a real Windows 11 guest, which the image installs on first use
  * (about 20-60 minutes with KVM, downloading about 4 GB from Windows Update). It needs a machine with KVM and
- * internet, so it is excluded by its tag from every other run, CI included. Run it with:
+ * internet, so everywhere else (CI included) its condition skips it and prints why once; the {@code windows} tag
+ * selects it alone. Run it with:
  *
  * <pre>
  * OSRUN_WINDOWS_SUITE=1 mvn -f integration-tests/pom.xml verify -Pwindows
