@@ -55,19 +55,7 @@ final class WindowsCli {
         try (GenericContainer<?> container = new GenericContainer<>(DockerImageName.parse(image()))) {
             container.withEnv("OSRUN_ACCEL", "kvm")
                     .withCommand(command.toArray(String[]::new))
-                    .withCreateContainerCmdModifier(cmd -> {
-                        cmd.getHostConfig().withDevices(Device.parse("/dev/kvm"))
-                                .withBinds(new Bind(CACHE_VOLUME, new Volume("/cache")));
-                        String iso = System.getenv("OSRUN_ISO");
-                        if (iso != null && !iso.isBlank()) {
-                            List<Bind> binds = new ArrayList<>(List.of(cmd.getHostConfig().getBinds()));
-                            binds.add(new Bind(iso, new Volume("/iso/win11.iso"), com.github.dockerjava.api.model.AccessMode.ro));
-                            cmd.getHostConfig().withBinds(binds);
-                            List<String> env = new ArrayList<>(List.of(cmd.getEnv() == null ? new String[0] : cmd.getEnv()));
-                            env.add("OSRUN_ISO=/iso/win11.iso");
-                            cmd.withEnv(env);
-                        }
-                    })
+                    .withCreateContainerCmdModifier(WindowsCli::withKvmCacheAndIso)
                     .withStartupCheckStrategy(new Exited().withTimeout(FIRST_RUN));
             container.start();
             DockerClient docker = container.getDockerClient();
@@ -75,6 +63,22 @@ final class WindowsCli {
             return new Result(state.getState().getExitCodeLong().intValue(), container.getLogs(OutputType.STDOUT),
                     container.getLogs(OutputType.STDERR));
         }
+    }
+
+    /**
+     * Passes {@code /dev/kvm}, mounts the suite's cache volume at {@code /cache}, and, when {@code OSRUN_ISO} names an
+     * ISO on this machine, mounts it read-only and points the container's {@code OSRUN_ISO} at it.
+     */
+    static void withKvmCacheAndIso(com.github.dockerjava.api.command.CreateContainerCmd cmd) {
+        List<Bind> binds = new ArrayList<>(List.of(new Bind(CACHE_VOLUME, new Volume("/cache"))));
+        String iso = System.getenv("OSRUN_ISO");
+        if (iso != null && !iso.isBlank()) {
+            binds.add(new Bind(iso, new Volume("/iso/win11.iso"), com.github.dockerjava.api.model.AccessMode.ro));
+            List<String> env = new ArrayList<>(List.of(cmd.getEnv() == null ? new String[0] : cmd.getEnv()));
+            env.add("OSRUN_ISO=/iso/win11.iso");
+            cmd.withEnv(env);
+        }
+        cmd.getHostConfig().withDevices(Device.parse("/dev/kvm")).withBinds(binds);
     }
 
     /** A one-shot container counts as started once it has exited. */

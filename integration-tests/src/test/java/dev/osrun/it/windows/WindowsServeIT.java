@@ -9,10 +9,6 @@ import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.utility.DockerImageName;
 
-import com.github.dockerjava.api.model.Bind;
-import com.github.dockerjava.api.model.Device;
-import com.github.dockerjava.api.model.Volume;
-
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
@@ -39,8 +35,7 @@ class WindowsServeIT {
                 .withEnv("OSRUN_TOKEN", token).withEnv("OSRUN_ACCEL", "kvm")
                 .withCommand("serve", "--guest", "windows11")
                 .withExposedPorts(API_PORT)
-                .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig().withDevices(Device.parse("/dev/kvm"))
-                        .withBinds(new Bind(WindowsCli.CACHE_VOLUME, new Volume("/cache"))))
+                .withCreateContainerCmdModifier(WindowsCli::withKvmCacheAndIso)
                 .waitingFor(Wait.forHttp("/v1/health").forPort(API_PORT).withHeader("Authorization", "Bearer " + token)
                         .forStatusCode(200)
                         .withStartupTimeout(WindowsCli.FIRST_RUN));
