@@ -61,7 +61,7 @@ final class RunCommand {
         }, "osrun-signal");
         Runtime.getRuntime().addShutdownHook(stopOnSignal);
 
-        try (debugPorts; LocalVm vm = builder.start()) {
+        try (debugPorts; LocalVm vm = startWatched(builder, debugPorts)) {
             running.set(vm);
             debugPorts.open(vm);
             if (options.verbose) {
@@ -137,5 +137,11 @@ final class RunCommand {
             }
             return warnings;
         }
+    }
+
+    /** Starts noVNC (when asked for), then the VM, which may provision first. */
+    private static LocalVm startWatched(LocalVm.Builder builder, DebugPorts debugPorts) {
+        debugPorts.openNoVnc();
+        return builder.start();
     }
 }
