@@ -26,4 +26,17 @@ osrun_ensure_packages() {
 OSRUN_HOST_PACKAGES=(qemu-system-x86 qemu-utils samba busybox-static qemu-guest-agent cpio kmod
                      openjdk-17-jdk-headless maven
                      novnc python3-websockify chromium chromium-driver
-                     aria2 wimtools cabextract chntpw genisoimage gcab)
+                     aria2 wimtools cabextract chntpw genisoimage)
+# Only bin/test needs these: the Windows launcher (docker/launcher/) is cross-compiled with mingw-w64 and tested
+# under Wine. node + npm (tree-sitter-powershell checks the provisioning scripts): see osrun_ensure_node.
+# gcab: UupConverterTest makes a small UUP set's CAB with it.
+OSRUN_TEST_PACKAGES=(gcc-mingw-w64-x86-64 wine64 gcab)
+
+# osrun_ensure_node — makes sure node and npm exist (Debian's nodejs and npm packages unless some other Node.js,
+# such as NodeSource's, already provides both commands).
+osrun_ensure_node() {
+  if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+    return 0
+  fi
+  osrun_ensure_packages nodejs npm
+}

@@ -4,34 +4,46 @@ import dev.osrun.GuestOs;
 
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * Windows guests. Every command goes through a small PowerShell launcher passed with {@code -EncodedCommand}
- * (base64 of UTF-16LE), so no character the user wrote is ever re-quoted by the agent:
+ * Windows guests. Every command starts through the native launcher {@code osrun-exec.exe} (source in
+ * {@code docker/launcher/}, placed at {@link #LAUNCHER} by provisioning), which receives the raw command line as
+ * base64 of UTF-16LE, so no character the user wrote is ever re-quoted by the agent:
  * <ul>
  *   <li>shell lines run as {@code cmd.exe /d /s /c "<line>"}, the line placed verbatim in the raw command line
  *       ({@code /s} strips exactly the outer quotes), so {@code % ^ & " |} mean what they mean at a cmd prompt;</li>
- *   <li>argv commands are joined with the quoting rules of {@code CommandLineToArgvW};</li>
- *   <li>redirection to the share's job files, the environment and the working directory are set by
- *       {@code Start-Process}.</li>
+ *   <li>argv commands are joined with the quoting rules of {@code CommandLineToArgvW} and the C runtime;</li>
+ *   <li>PowerShell scripts run as {@code powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass
+ *       -EncodedCommand <base64 of UTF-16LE>};</li>
+ *   <li>the launcher redirects stdin, stdout and stderr to the job directory's files, sets the environment and
+ *       the working directory (both passed base64-encoded too), and exits with the command's code.</li>
  * </ul>
- * The share is {@code \\10.0.2.4\qemu}. A process tree is killed with {@code taskkill /T /F}.
+ * Files are copied by the launcher too ({@code --copy}). The share is {@code \\10.0.2.4\qemu}. A process tree is
+ * killed with {@code taskkill /T /F} on the launcher: its job object then closes and takes every process the
+ * command started with it.
  *
- * <p>Windows caps a command line at 32,767 characters; the launcher grows a script about 3.5 times, so keep
- * PowerShell scripts under about 9,000 characters (upload longer ones as files).
+ * <p>Windows caps a command line at 32,767 characters and base64 of UTF-16LE makes the raw line 2.67 times longer:
+ * a raw command line may hold about 12,000 characters, a PowerShell script about 4,400 (its own encoding comes on
+ * top). Upload longer scripts as files and run them.
  */
 public final class WindowsProfile implements GuestProfile {
 
     /** The share as Windows sees it. */
     public static final String SHARE_UNC = "\\\\10.0.2.4\\qemu";
 
-    private static final String POWERSHELL = "powershell.exe";
-    private static final List<String> POWERSHELL_FLAGS =
-            List.of("-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass", "-EncodedCommand");
+    /** Where provisioning puts the launcher in the guest ({@code win11-init/README.md}). */
+    public static final String LAUNCHER = "C:\\osrun\\osrun-exec.exe";
+
+    /** The longest command line {@code CreateProcessW} accepts, without its terminating NUL. */
+    static final int MAX_COMMAND_LINE = 32_766;
+
+    private static final String POWERSHELL =
+            "powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand ";
 
     @Override
     public GuestOs os() {
@@ -41,58 +53,95 @@ public final class WindowsProfile implements GuestProfile {
     @Override
     public AgentExec build(Command command, Map<String, String> environment, Optional<String> workingDirectory,
                            Optional<String> jobDir) {
-        String file;
-        String arguments;
-        if (command instanceof Command.Argv a) {
-            file = a.argv().get(0);
-            arguments = joinArguments(a.argv().subList(1, a.argv().size()));
-        } else if (command instanceof Command.Shell s) {
-            file = "cmd.exe";
-            arguments = "/d /s /c \"" + s.line() + "\"";
-        } else {
-            file = POWERSHELL;
-            arguments = String.join(" ", POWERSHELL_FLAGS) + " " + encode(((Command.PowerShell) command).script());
-        }
-        return powershell(launcher(file, arguments, environment, workingDirectory, jobDir));
-    }
-
-    /** The PowerShell script that starts {@code file} with the raw {@code arguments} and exits with its code. */
-    static String launcher(String file, String arguments, Map<String, String> environment,
-                           Optional<String> workingDirectory, Optional<String> jobDir) {
-        StringBuilder script = new StringBuilder("$ErrorActionPreference = 'Stop'\n");
-        script.append("try { [Console]::OutputEncoding = [System.Text.Encoding]::UTF8 } catch { }\n");
-        environment.forEach((name, value) ->
-                script.append("[Environment]::SetEnvironmentVariable(").append(quote(name)).append(", ")
-                        .append(quote(value)).append(")\n"));
-        script.append("$a = @{ FilePath = ").append(quote(file)).append("; NoNewWindow = $true; PassThru = $true; Wait = $true }\n");
-        if (!arguments.isEmpty()) {
-            script.append("$a.ArgumentList = ").append(quote(arguments)).append('\n');
-        }
-        workingDirectory.ifPresent(dir -> script.append("$a.WorkingDirectory = ").append(quote(dir)).append('\n'));
-        jobDir.ifPresent(dir -> script
-                .append("$a.RedirectStandardInput = ").append(quote(dir + "\\in")).append('\n')
-                .append("$a.RedirectStandardOutput = ").append(quote(dir + "\\out")).append('\n')
-                .append("$a.RedirectStandardError = ").append(quote(dir + "\\err")).append('\n'));
-        script.append("$p = Start-Process @a\nexit $p.ExitCode\n");
-        return script.toString();
-    }
-
-    /** A PowerShell single-quoted literal; every character PowerShell reads as a single quote is doubled. */
-    static String quote(String value) {
-        StringBuilder quoted = new StringBuilder("'");
-        for (char c : value.toCharArray()) {
-            if (c == '\'' || c == '\u2018' || c == '\u2019' || c == '\u201A' || c == '\u201B') {
-                quoted.append(c);
+        List<String> args = new ArrayList<>();
+        jobDir.ifPresent(dir -> {
+            args.add("--job-dir");
+            args.add(dir);
+        });
+        workingDirectory.ifPresent(dir -> {
+            args.add("--cwd");
+            args.add(encode(dir));
+        });
+        environment.forEach((name, value) -> {
+            if (name.isEmpty() || name.indexOf('=', 1) >= 0 || name.indexOf('\0') >= 0 || value.indexOf('\0') >= 0) {
+                throw new IllegalArgumentException("Environment variable '" + name + "' cannot be set on Windows: a "
+                        + "name must be non-empty without '=' (after its first character) and neither may hold NUL");
             }
-            quoted.append(c);
+            args.add("--env");
+            args.add(encode(name + "=" + value));
+        });
+        String line = commandLine(command);
+        args.add("--");
+        args.add(encode(line));
+        int length = LAUNCHER.length() + args.stream().mapToInt(arg -> arg.length() + 3).sum();
+        if (line.length() > MAX_COMMAND_LINE || length > MAX_COMMAND_LINE) {
+            throw new IllegalArgumentException("The command is too long for Windows: its raw command line has "
+                    + line.length() + " characters, which the launcher receives as " + length + " (base64 of "
+                    + "UTF-16LE); Windows allows " + MAX_COMMAND_LINE + ". Upload long scripts or argument lists "
+                    + "as files and run those: " + command.describe().substring(0, Math.min(80, command.describe().length())));
         }
-        return quoted.append('\'').toString();
+        return new AgentExec(LAUNCHER, args, null);
     }
 
-    /** Joins arguments so that {@code CommandLineToArgvW} (and the C runtime) split them back exactly. */
+    /** The raw Windows command line (program first) that runs {@code command}. */
+    static String commandLine(Command command) {
+        if (command instanceof Command.Argv a) {
+            List<String> argv = a.argv();
+            String program = programToken(argv.get(0));
+            return argv.size() == 1 ? program : program + " " + joinArguments(argv.subList(1, argv.size()));
+        }
+        if (command instanceof Command.Shell s) {
+            return shellLine(s.line());
+        }
+        String script = ((Command.PowerShell) command).script();
+        if (script.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("A PowerShell script cannot contain NUL characters");
+        }
+        return POWERSHELL + encode(script);
+    }
+
+    /**
+     * {@code cmd.exe /d /s /c "<line>"}: {@code /d} skips AutoRun commands; with {@code /s} cmd removes the first
+     * and the last quote of what follows {@code /c} and runs the rest exactly as written.
+     *
+     * @throws IllegalArgumentException when the line holds a line break or NUL, which cmd would cut it at
+     */
+    static String shellLine(String line) {
+        if (line.indexOf('\n') >= 0 || line.indexOf('\r') >= 0 || line.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("A cmd.exe command line cannot contain line breaks or NUL (cmd would "
+                    + "run it only up to the first one). Join the commands with & or && on one line, or use "
+                    + "powershell() for a multi-line script: " + line.lines().findFirst().orElse(""));
+        }
+        return "cmd.exe /d /s /c \"" + line + "\"";
+    }
+
+    /**
+     * The program as the first token of a command line. Windows reads the program name up to the next space or,
+     * when it starts with a quote, up to the next quote, with no backslash escapes; a quote can therefore not be
+     * part of it (nor of any Windows path).
+     */
+    static String programToken(String program) {
+        if (program.isEmpty() || program.indexOf('"') >= 0 || program.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("'" + program + "' cannot be a Windows program name: it must be "
+                    + "non-empty and cannot contain a double quote or NUL");
+        }
+        return program.chars().anyMatch(c -> c == ' ' || c == '\t') ? "\"" + program + "\"" : program;
+    }
+
+    /**
+     * Joins arguments so that {@code CommandLineToArgvW} (and the C runtime) split them back exactly: an argument
+     * without space, tab, line feed, vertical tab or quote stays as it is (it cannot be empty); any other is put in
+     * quotes, where {@code 2n} backslashes before a quote become {@code n} and {@code 2n+1} backslashes before a
+     * quote a literal quote, while backslashes elsewhere are literal.
+     *
+     * @throws IllegalArgumentException when an argument holds NUL, which no command line can carry
+     */
     static String joinArguments(List<String> args) {
         StringBuilder line = new StringBuilder();
         for (String arg : args) {
+            if (arg.indexOf('\0') >= 0) {
+                throw new IllegalArgumentException("A Windows command-line argument cannot contain NUL");
+            }
             if (line.length() > 0) {
                 line.append(' ');
             }
@@ -118,15 +167,9 @@ public final class WindowsProfile implements GuestProfile {
         return line.toString();
     }
 
-    /** Base64 of the script's UTF-16LE bytes, as {@code -EncodedCommand} expects. */
-    static String encode(String script) {
-        return Base64.getEncoder().encodeToString(script.getBytes(StandardCharsets.UTF_16LE));
-    }
-
-    private static AgentExec powershell(String script) {
-        List<String> args = new java.util.ArrayList<>(POWERSHELL_FLAGS);
-        args.add(encode(script));
-        return new AgentExec(POWERSHELL, args, null);
+    /** Base64 of the text's UTF-16LE bytes, as {@code -EncodedCommand} and the launcher expect. */
+    static String encode(String text) {
+        return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_16LE));
     }
 
     @Override
@@ -139,14 +182,17 @@ public final class WindowsProfile implements GuestProfile {
         return new AgentExec("taskkill.exe", List.of("/F", "/T", "/PID", Long.toString(pid)), null);
     }
 
+    /**
+     * {@code osrun-exec.exe --copy}: the launcher itself copies the file or tree (no shell, no PowerShell start),
+     * replacing {@code to} and creating its parents; both paths travel base64-encoded.
+     */
     @Override
     public AgentExec copy(String from, String to) {
-        return powershell("$ErrorActionPreference = 'Stop'\n"
-                + "$from = " + quote(from) + "\n$to = " + quote(to) + "\n"
-                + "if (Test-Path -LiteralPath $to) { Remove-Item -LiteralPath $to -Recurse -Force }\n"
-                + "$parent = Split-Path -Parent $to\n"
-                + "if ($parent) { New-Item -ItemType Directory -Force -Path $parent | Out-Null }\n"
-                + "Copy-Item -LiteralPath $from -Destination $to -Recurse -Force\n");
+        if (from.isEmpty() || to.isEmpty() || from.indexOf('\0') >= 0 || to.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("Cannot copy '" + from + "' to '" + to + "': Windows paths must be "
+                    + "non-empty and cannot contain NUL");
+        }
+        return new AgentExec(LAUNCHER, List.of("--copy", encode(from), encode(to)), null);
     }
 
     @Override
