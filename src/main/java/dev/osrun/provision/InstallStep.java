@@ -16,16 +16,23 @@ import java.util.List;
  *
  * @param name    a short name for messages and progress, e.g. {@code setup} or {@code first-logon}
  * @param files   the files that decide what the stage does (its scripts, the answer file): their bytes key it
+ * @param facts   further things that decide it and are not files here (e.g. the version of a medium), keyed too
  * @param timeout how long the stage may run before it counts as hung
  */
-public record InstallStep(String name, List<Path> files, Duration timeout) {
+public record InstallStep(String name, List<Path> files, List<String> facts, Duration timeout) {
 
-    /** Copies the list. */
+    /** Copies the lists. */
     public InstallStep {
         files = List.copyOf(files);
+        facts = List.copyOf(facts);
     }
 
-    /** A hash of the files' names and bytes. */
+    /** A step decided by its files alone. */
+    public InstallStep(String name, List<Path> files, Duration timeout) {
+        this(name, files, List.of(), timeout);
+    }
+
+    /** A hash of the files' names and bytes, and of the facts. */
     public String filesHash() {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
@@ -33,6 +40,10 @@ public record InstallStep(String name, List<Path> files, Duration timeout) {
                 sha.update(file.getFileName().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 sha.update((byte) 0);
                 sha.update(Files.readAllBytes(file));
+                sha.update((byte) 0);
+            }
+            for (String fact : facts) {
+                sha.update(fact.getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 sha.update((byte) 0);
             }
             return HexFormat.of().formatHex(sha.digest());

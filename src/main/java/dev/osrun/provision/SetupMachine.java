@@ -21,9 +21,11 @@ import java.util.List;
  * @param answerIso   the answer medium ({@link AnswerMedium})
  * @param shareDir    the directory the guest sees as {@code \\10.0.2.4\qemu} (the status log lands there)
  * @param probeDisk   a small qcow2 attached as virtio-blk from step 1 on
+ * @param virtioIso   the virtio-win ISO (drivers and the guest agent for the first-logon step), or null
  * @param vncDisplay  a VNC address for watching Setup (noVNC connects to it), or null
  */
-public record SetupMachine(Hardware hardware, Path installIso, Path answerIso, Path shareDir, Path probeDisk, String vncDisplay) {
+public record SetupMachine(Hardware hardware, Path installIso, Path answerIso, Path shareDir, Path probeDisk, Path virtioIso,
+                           String vncDisplay) {
 
     /** The QEMU arguments for step {@code index} on {@code disk}, with QMP and the serial log in {@code runDir}. */
     public List<String> commandLine(int index, Path disk, Path runDir) {
@@ -36,7 +38,8 @@ public record SetupMachine(Hardware hardware, Path installIso, Path answerIso, P
                 "-action", "reboot=shutdown",
                 "-display", "none", "-vga", "std",
                 "-qmp", "unix:" + escape(runDir.resolve("qmp.sock")) + ",server=on,wait=off",
-                "-serial", "file:" + runDir.resolve("serial.log"),
+                "-chardev", "file,id=com1,append=on,path=" + escape(runDir.resolve("serial.log")),
+                "-serial", "chardev:com1",
                 "-drive", "file=" + escape(disk) + ",if=none,id=disk0,format=qcow2,cache=unsafe,discard=unmap,detect-zeroes=unmap",
                 "-device", "ide-hd,drive=disk0,bus=ide.0,bootindex=" + (index == 0 ? 1 : 0),
                 "-drive", "file=" + escape(installIso) + ",if=none,id=cd0,media=cdrom,readonly=on",
@@ -47,6 +50,10 @@ public record SetupMachine(Hardware hardware, Path installIso, Path answerIso, P
                 "-device", "e1000,netdev=net0",
                 "-device", "qemu-xhci", "-device", "usb-tablet",
                 "-device", "pvpanic"));
+        if (virtioIso != null) {
+            args.addAll(List.of("-drive", "file=" + escape(virtioIso) + ",if=none,id=cd2,media=cdrom,readonly=on",
+                    "-device", "ide-cd,drive=cd2,bus=ide.3"));
+        }
         if (index > 0) {
             args.addAll(List.of(
                     "-drive", "file=" + escape(probeDisk) + ",if=none,id=probe0,format=qcow2,cache=unsafe",

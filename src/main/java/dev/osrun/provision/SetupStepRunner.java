@@ -30,8 +30,55 @@ public record SetupStepRunner(SetupMachine machine, Path statusLog, Provisioning
     private static final Duration REPORT_EVERY = Duration.ofMinutes(1);
     private static final int TAIL_LINES = 25;
 
+    /** How often a step whose guest reset itself without a DONE or FAIL line (an extra reboot) is booted again. */
+    private static final int EXTRA_BOOTS = 2;
+
+    /**
+     * Runs the step: boots until the guest's own shutdown or reset ends QEMU, then reads the step's status lines in
+     * the serial log. Its {@code DONE} line (for {@code setup}, whose end is Setup's reboot: no {@code FAIL} line)
+     * makes it a success, a {@code FAIL} line a failure; a reset with neither is an extra reboot, and the same disk
+     * is booted again (at most twice more).
+     */
     @Override
     public void run(int index, InstallStep step, Path disk, Path runDir) {
+        String phase = phase(step);
+        long deadline = System.nanoTime() + step.timeout().toNanos();
+        for (int boot = 0; ; boot++) {
+            Duration left = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
+            String reason = bootOnce(index, step, disk, runDir, left);
+            String serial = readAll(runDir.resolve("serial.log"));
+            StatusLines.Outcome outcome = StatusLines.outcome(serial, phase);
+            if (outcome == StatusLines.Outcome.FAILED) {
+                throw failure(step, "the guest reported a failure: " + StatusLines.failLine(serial, phase).orElse("?"), runDir, null);
+            }
+            if (outcome == StatusLines.Outcome.DONE || phase.equals("windowsPE")) {
+                return;
+            }
+            if (!reason.equals("guest-reset") || boot >= EXTRA_BOOTS) {
+                throw failure(step, "the guest ended the step (" + reason + ") without its 'OSRUN … " + phase
+                        + " DONE' line" + (boot > 0 ? ", after " + (boot + 1) + " boots" : ""), runDir, null);
+            }
+            log.info("Step {}: the guest rebooted before its DONE line; booting the same disk again ({} of {})",
+                    step.name(), boot + 1, EXTRA_BOOTS);
+            listener.step("step", "Step " + step.name() + ": the guest rebooted before finishing; booting it again");
+        }
+    }
+
+    /** The phase name win11-init's scripts use in their status lines for {@code step}. */
+    static String phase(InstallStep step) {
+        return step.name().equals("setup") ? "windowsPE" : step.name();
+    }
+
+    private static String readAll(Path file) {
+        try {
+            return Files.exists(file) ? Files.readString(file, java.nio.charset.StandardCharsets.ISO_8859_1) : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** One QEMU run of the step; returns the SHUTDOWN reason when the guest itself ended it. */
+    private String bootOnce(int index, InstallStep step, Path disk, Path runDir, Duration timeout) {
         List<String> argv = machine.commandLine(index, disk, runDir);
         log.debug("Starting QEMU for step {}: {}", step.name(), argv);
         Process process;
@@ -50,12 +97,14 @@ public record SetupStepRunner(SetupMachine machine, Path statusLog, Provisioning
                     shutdown.set(event);
                 }
             });
-            long deadline = System.nanoTime() + step.timeout().toNanos();
+            listener.step("waiting", "Step " + step.name() + ": QEMU runs (pid " + process.pid() + "); waiting for the guest to shut itself down");
+            long deadline = System.nanoTime() + timeout.toNanos();
             long started = System.nanoTime();
             while (!process.waitFor(Math.max(1, Math.min(REPORT_EVERY.toNanos(), deadline - System.nanoTime())), TimeUnit.NANOSECONDS)) {
                 long minutes = (System.nanoTime() - started) / 60_000_000_000L;
                 if (System.nanoTime() >= deadline) {
-                    throw failure(step, "the guest did not shut itself down within " + describe(step.timeout()), runDir, null);
+                    throw failure(step, "the guest did not shut itself down within " + describe(step.timeout())
+                            + (timeout.equals(step.timeout()) ? "" : " (all boots together)"), runDir, null);
                 }
                 String last = LogTail.of(statusLog, 1);
                 listener.step("waiting", "Step " + step.name() + ": " + minutes + " min so far; the guest's last status: " + last);
@@ -67,7 +116,8 @@ public record SetupStepRunner(SetupMachine machine, Path statusLog, Provisioning
                 throw failure(step, "QEMU ended without a clean shutdown by the guest (exit " + process.exitValue() + ", "
                         + (event == null ? "no SHUTDOWN event" : "SHUTDOWN " + event.data()) + ")", runDir, null);
             }
-            log.info("Step {}: the guest {}", step.name(), event.data().path("reason").asText());
+            log.info("Step {}: the guest ended the boot ({})", step.name(), event.data().path("reason").asText());
+            return event.data().path("reason").asText();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw failure(step, "interrupted", runDir, e);

@@ -43,14 +43,14 @@ public final class WindowsRecipe {
     public static final String STATUS_LOG = "status.txt";
 
     /**
-     * The boot stages and the files that decide each: Setup in Windows PE (it copies the image, then reboots);
-     * the first boot of the installed system (specialize, as SYSTEM; Setup reboots after it); the first logon
-     * (cleanup, compaction, wait until quiet, shut down).
+     * The boot stages and the files that decide each, as win11-init/README.md lists them: Setup in Windows PE (it
+     * copies the image, then reboots); the first boot of the installed system (specialize, as SYSTEM; Setup reboots
+     * after it); the first logon (virtio drivers and agent, cleanup, compaction, wait until quiet, shut down).
      */
     static final List<List<String>> STEPS = List.of(
-            List.of("setup", "autounattend.xml"),
-            List.of("specialize", "autounattend.xml", "specialize.ps1"),
-            List.of("first-logon", "autounattend.xml", "first-logon.ps1"));
+            List.of("setup", "autounattend.xml", "pe.cmd", "pe-defender.cmd"),
+            List.of("specialize", "autounattend.xml", "specialize.ps1", "common.ps1", "osrun-exec.exe"),
+            List.of("first-logon", "autounattend.xml", "first-logon.ps1", "common.ps1"));
 
     private static final Logger log = LoggerFactory.getLogger(WindowsRecipe.class);
     private static final String RECIPE_VERSION = "1";
@@ -103,7 +103,7 @@ public final class WindowsRecipe {
     }
 
     /** The install steps from {@code initDir}. @throws OsrunException when a step's file is missing */
-    static List<InstallStep> steps(Path initDir, Hardware install) {
+    static List<InstallStep> steps(Path initDir, Hardware install, ImageSelection image, String virtio) {
         List<InstallStep> steps = new ArrayList<>();
         List<String> missing = new ArrayList<>();
         Duration timeout = install.accel() == dev.osrun.Accel.KVM ? Duration.ofMinutes(90) : Duration.ofHours(6);
@@ -116,12 +116,18 @@ public final class WindowsRecipe {
                 }
                 files.add(file);
             }
-            steps.add(new InstallStep(step.get(0), files, timeout));
+            List<String> facts = switch (step.get(0)) {
+                case "setup" -> List.of(image.fact());
+                case "first-logon" -> List.of(virtio);
+                default -> List.of();
+            };
+            steps.add(new InstallStep(step.get(0), files, facts, timeout));
         }
         if (!missing.isEmpty()) {
             throw new OsrunException("The Windows 11 recipe needs " + String.join(", ", missing.stream().distinct().toList())
                     + " in " + initDir + ", but they are not there. Point " + ENV_INIT + " at osrun's win11-init directory "
-                    + "(the image has it in /opt/osrun/win11-init).");
+                    + "(the image has it, with osrun-exec.exe, in /opt/osrun/win11-init; on a host, build osrun-exec.exe "
+                    + "with docker/launcher/build.sh DIR and copy it into win11-init).");
         }
         return steps;
     }
@@ -137,11 +143,17 @@ public final class WindowsRecipe {
      */
     public static Path provision(CacheDir cache, Hardware install, Hardware run, Options options, ProvisioningListener listener) {
         Path initDir = options.init();
-        List<InstallStep> steps = steps(initDir, install);
+        Path cachedIso = cache.resolve(IsoSource.CACHED_ISO);
+        Path knownIso = options.iso() != null ? options.iso() : Files.isRegularFile(cachedIso) ? cachedIso : null;
+        if (knownIso != null) {
+            IsoSource.checkIso(knownIso);
+        }
+        ImageSelection image = ImageSelection.forIso(knownIso, options.env());
+        List<InstallStep> steps = steps(initDir, install, image, VirtioMedia.identity(options.env()));
         Path probe = cache.resolve("." + PREFIX + "-probe.qcow2");
         Path share = cache.resolve("." + PREFIX + "-share");
         Path status = share.resolve(STATUS_LOG);
-        Path answer = cache.resolve(PREFIX + "-answer-" + install.key("answer", hashTree(initDir)) + ".iso");
+        Path answer = cache.resolve(PREFIX + "-answer-" + install.key("answer", hashTree(initDir), image.fact()) + ".iso");
         StepPipeline pipeline = new StepPipeline(cache, PREFIX, install, "64G",
                 new SetupStepRunner(null, status, listener), listener);
         List<String> keys = pipeline.keys(steps);
@@ -160,13 +172,14 @@ public final class WindowsRecipe {
                     "Windows 11", Aria2Download.DEFAULT, cache.root(), options.keep());
             Path iso = IsoSource.resolve(options.iso(), cache, uup, listener);
             boolean builtIso = !isoExisted && options.iso() == null;
+            Path virtio = VirtioMedia.resolve(cache, options.env(), listener);
             if (!Files.exists(answer)) {
-                AnswerMedium.build(initDir, answer);
+                buildAnswerMedium(initDir, image, answer);
             }
             Files.createDirectories(share);
             Files.deleteIfExists(probe);
             QemuTools.createQcow2(probe, "16M");
-            SetupMachine machine = new SetupMachine(install, iso, answer, share, probe, options.vncDisplay());
+            SetupMachine machine = new SetupMachine(install, iso, answer, share, probe, virtio, options.vncDisplay());
             pipeline = new StepPipeline(cache, PREFIX, install, "64G", new SetupStepRunner(machine, status, listener), listener);
             Path last = pipeline.run(steps);
             Path partial = cache.temporaryFor(disk);
@@ -239,6 +252,28 @@ public final class WindowsRecipe {
                 Thread.currentThread().interrupt();
                 throw new OsrunException("Interrupted while waiting for Windows to be quiet", e);
             }
+        }
+    }
+
+    /** The answer medium: win11-init's files, with the answer file selecting {@code image}. */
+    private static void buildAnswerMedium(Path initDir, ImageSelection image, Path answer) throws IOException {
+        Path staging = answer.resolveSibling("." + answer.getFileName() + ".staging.partial-" + ProcessHandle.current().pid());
+        try {
+            try (Stream<Path> tree = Files.walk(initDir)) {
+                for (Path source : tree.toList()) {
+                    Path target = staging.resolve(initDir.relativize(source).toString());
+                    if (Files.isDirectory(source)) {
+                        Files.createDirectories(target);
+                    } else {
+                        Files.copy(source, target);
+                    }
+                }
+            }
+            Path answerFile = staging.resolve("autounattend.xml");
+            Files.writeString(answerFile, image.apply(Files.readString(answerFile)));
+            AnswerMedium.build(staging, answer);
+        } finally {
+            DirectoryTree.delete(staging);
         }
     }
 

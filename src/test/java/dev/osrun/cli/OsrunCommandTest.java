@@ -133,7 +133,7 @@ class OsrunCommandTest {
     void windowsWithoutInternetSaysAtOnceWhatItCouldNotReachAndHowToBringAnIso(@org.junit.jupiter.api.io.TempDir Path dir)
             throws Exception {
         Path init = java.nio.file.Files.createDirectories(dir.resolve("win11-init"));
-        for (String name : List.of("autounattend.xml", "specialize.ps1", "first-logon.ps1")) {
+        for (String name : List.of("autounattend.xml", "pe.cmd", "pe-defender.cmd", "specialize.ps1", "common.ps1", "osrun-exec.exe", "first-logon.ps1")) {
             java.nio.file.Files.writeString(init.resolve(name), "placeholder");
         }
         int closedPort;
@@ -151,7 +151,7 @@ class OsrunCommandTest {
     @Test
     void anIsoThatIsNotThereIsNamedAndAMissingRecipeDirectoryToo(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         Path init = java.nio.file.Files.createDirectories(dir.resolve("win11-init"));
-        for (String name : List.of("autounattend.xml", "specialize.ps1", "first-logon.ps1")) {
+        for (String name : List.of("autounattend.xml", "pe.cmd", "pe-defender.cmd", "specialize.ps1", "common.ps1", "osrun-exec.exe", "first-logon.ps1")) {
             java.nio.file.Files.writeString(init.resolve(name), "placeholder");
         }
         Path iso = dir.resolve("no-such.iso");
@@ -164,7 +164,8 @@ class OsrunCommandTest {
         Run noRecipe = osrun(java.util.Map.of("OSRUN_CACHE", dir.resolve("cache").toString(),
                 "OSRUN_WIN11_INIT", dir.resolve("elsewhere").toString()), "--guest", "windows11", "dir");
         assertThat(noRecipe.exitCode()).isEqualTo(OsrunCommand.EXIT_OSRUN_FAILED);
-        assertThat(noRecipe.stderr()).contains("needs autounattend.xml, specialize.ps1, first-logon.ps1 in " + dir.resolve("elsewhere"));
+        assertThat(noRecipe.stderr()).contains("needs autounattend.xml, pe.cmd, pe-defender.cmd, specialize.ps1, common.ps1, osrun-exec.exe, first-logon.ps1 in "
+                + dir.resolve("elsewhere"));
     }
 
     @Test

@@ -40,17 +40,17 @@ class SetupStepRunnerTest {
         QemuTools.createQcow2(disk, "64M");
         Path probe = dir.resolve("probe.qcow2");
         QemuTools.createQcow2(probe, "1M");
-        machine = new SetupMachine(Hardware.of(Accel.TCG, 256, 1), answer, answer, share, probe, null);
+        machine = new SetupMachine(Hardware.of(Accel.TCG, 256, 1), answer, answer, share, probe, answer, null);
     }
 
     @Test
     void qemuAcceptsTheSetupHardwareAndAHostSideStopFailsTheStep() throws Exception {
-        SetupStepRunner runner = new SetupStepRunner(machine, status, ProvisioningListener.NONE);
+        java.util.concurrent.atomic.AtomicBoolean watching = new java.util.concurrent.atomic.AtomicBoolean();
+        SetupStepRunner runner = new SetupStepRunner(machine, status, (step, detail) -> watching.compareAndSet(false, detail.contains("QEMU runs")));
         Path runDir = Files.createDirectories(dir.resolve("run"));
         Thread stopper = new Thread(() -> {
-            ProcessHandle qemu = await().atMost(Duration.ofSeconds(60)).until(() -> setupQemu(), Optional::isPresent).orElseThrow();
-            await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(runDir.resolve("qmp.sock")));
-            await().pollDelay(Duration.ofSeconds(2)).until(() -> true);
+            await().atMost(Duration.ofSeconds(90)).untilTrue(watching);
+            ProcessHandle qemu = setupQemu().orElseThrow();
             qemu.destroy(); // SIGTERM: QEMU exits 0 with SHUTDOWN reason host-signal, which is not the guest's doing.
         });
         stopper.start();
