@@ -22,15 +22,19 @@ osrun_ensure_packages() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# The packages the local engine and its tests need on the host.
-OSRUN_HOST_PACKAGES=(qemu-system-x86 qemu-utils samba busybox-static qemu-guest-agent cpio kmod
-                     openjdk-17-jdk-headless maven
-                     novnc python3-websockify chromium chromium-driver
-                     aria2 wimtools cabextract chntpw genisoimage)
-# Only bin/test needs these: the Windows launcher (docker/launcher/) is cross-compiled with mingw-w64 and tested
-# under Wine. node + npm (tree-sitter-powershell checks the provisioning scripts): see osrun_ensure_node.
-# gcab: UupConverterTest makes a small UUP set's CAB with it.
-OSRUN_TEST_PACKAGES=(gcc-mingw-w64-x86-64 wine64 gcab)
+# What running the local engine needs on the host: QEMU and its tools, Samba (QEMU starts smbd for the share),
+# noVNC and websockify (--vnc).
+# aria2, wimtools, cabextract, chntpw, genisoimage: the Windows 11 recipe (UUP download, ISO build, answer medium).
+OSRUN_RUN_PACKAGES=(qemu-system-x86 qemu-utils samba novnc python3-websockify
+                    aria2 wimtools cabextract chntpw genisoimage)
+# What building the jar and the tiny guest needs (bin/osrun builds both on first use).
+OSRUN_BUILD_PACKAGES=(openjdk-17-jdk-headless maven busybox-static qemu-guest-agent cpio kmod)
+# What only the tests need: Chromium and its driver look at the noVNC page; the Windows launcher (docker/launcher/)
+# is cross-compiled with mingw-w64 and tested under Wine; gcab makes the CAB of UupConverterTest's small UUP set.
+# node + npm (tree-sitter-powershell checks the provisioning scripts): see osrun_ensure_node.
+OSRUN_TEST_PACKAGES=(chromium chromium-driver gcc-mingw-w64-x86-64 wine64 gcab)
+# All of them: what bin/test installs.
+OSRUN_HOST_PACKAGES=("${OSRUN_RUN_PACKAGES[@]}" "${OSRUN_BUILD_PACKAGES[@]}" "${OSRUN_TEST_PACKAGES[@]}")
 
 # osrun_ensure_node — makes sure node and npm exist (Debian's nodejs and npm packages unless some other Node.js,
 # such as NodeSource's, already provides both commands).

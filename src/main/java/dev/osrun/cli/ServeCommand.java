@@ -18,6 +18,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
@@ -57,6 +59,14 @@ final class ServeCommand implements Callable<Integer> {
             description = "Listen on this address (default: 0.0.0.0 in a container, else 127.0.0.1)")
     String bind;
 
+    @Option(names = "--forward", paramLabel = "PORT",
+            description = "Forward this TCP port of the guest to the same port here (repeatable)")
+    List<Integer> forwards = new ArrayList<>();
+
+    @Option(names = "--vnc",
+            description = "Show the guest's screen through noVNC on port 8000 (no password: whoever reaches the port sees it)")
+    boolean vnc;
+
     @Option(names = "--persistent",
             description = "Run on the cached disk itself, so saved snapshots outlive the server (one server per cache at a time)")
     boolean persistent;
@@ -87,8 +97,16 @@ final class ServeCommand implements Callable<Integer> {
         LocalVm.Builder builder = vm.builder(snapshot)
                 .persistent(persistent)
                 .progress(server::progress);
-        server.launch(builder::start);
-        server.awaitStop();
+        forwards.forEach(builder::forwardPort);
+        try (DebugPorts debugPorts = new DebugPorts(false, vnc)) {
+            debugPorts.configure(builder);
+            server.launch(() -> {
+                LocalVm started = builder.start();
+                debugPorts.open(started);
+                return started;
+            });
+            server.awaitStop();
+        }
         return 0;
     }
 
