@@ -20,8 +20,8 @@ import java.util.List;
  */
 final class WindowsCli {
 
-    /** The Docker volume that keeps the installed Windows between runs of the suite. */
-    static final String CACHE_VOLUME = "osrun-windows-cache";
+    /** The Docker volume that keeps the installed Windows between runs of the suite ({@code OSRUN_CACHE_VOLUME}). */
+    static final String CACHE_VOLUME = System.getenv().getOrDefault("OSRUN_CACHE_VOLUME", "osrun-windows-cache");
     /** Long enough for the first run, which installs Windows. */
     static final Duration FIRST_RUN = Duration.ofHours(3);
 

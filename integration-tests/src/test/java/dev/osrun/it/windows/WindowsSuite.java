@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * selects it alone. Run it with:
  *
  * <pre>
- * OSRUN_WINDOWS_SUITE=1 mvn -f integration-tests/pom.xml verify -Pwindows
+ * OSRUN_WINDOWS_SUITE=1 OSRUN_CACHE_VOLUME=osrun-windows-cache mvn -f integration-tests/pom.xml verify -Pwindows
  * </pre>
  *
  * (after building the image as the README says). {@code OSRUN_ISO=/path/to/Win11.iso} installs from your own ISO
@@ -35,7 +35,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 @interface WindowsSuite {
 
     /** The command that runs the suite, for messages. */
-    String COMMAND = "OSRUN_WINDOWS_SUITE=1 mvn -f integration-tests/pom.xml verify -Pwindows";
+    String COMMAND = "OSRUN_WINDOWS_SUITE=1 OSRUN_CACHE_VOLUME=osrun-windows-cache mvn -f integration-tests/pom.xml verify -Pwindows";
 
     /**
      * Runs the suite only when asked for ({@code OSRUN_WINDOWS_SUITE=1}) and only where KVM is usable; says why not
