@@ -5,6 +5,7 @@ import dev.osrun.ExecResult;
 import dev.osrun.ExecTimeoutException;
 import dev.osrun.OsrunException;
 import dev.osrun.qga.GuestExecStatus;
+import dev.osrun.transport.Backoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

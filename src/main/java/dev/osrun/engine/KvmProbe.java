@@ -1,5 +1,6 @@
 package dev.osrun.engine;
 
+import dev.osrun.transport.Backoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

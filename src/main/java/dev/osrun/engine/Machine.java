@@ -6,6 +6,8 @@ import dev.osrun.GuestNotRespondingException;
 import dev.osrun.OsrunException;
 import dev.osrun.SnapshotInfo;
 import dev.osrun.SnapshotNotFoundException;
+import dev.osrun.SnapshotReadOnlyException;
+import dev.osrun.VmBrokenException;
 import dev.osrun.VmCrashedException;
 import dev.osrun.qga.GuestAgentClient;
 import dev.osrun.qga.GuestAgentConnectionClosedException;
@@ -14,8 +16,12 @@ import dev.osrun.qga.GuestAgentTimeoutException;
 import dev.osrun.qga.GuestExecRequest;
 import dev.osrun.qga.GuestExecStatus;
 import dev.osrun.qmp.QmpClient;
+import dev.osrun.qmp.QmpCommandException;
 import dev.osrun.qmp.QmpConnectionClosedException;
 import dev.osrun.qmp.QmpException;
+import dev.osrun.qmp.QmpJobException;
+import dev.osrun.qmp.QmpTimeoutException;
+import dev.osrun.transport.Backoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +33,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -35,7 +43,12 @@ import java.util.function.Supplier;
  * dies, and stops it. Commands and files go through {@link CommandRunner} and {@link FileTransfer}.
  *
  * <p>Every call first checks that the VM is still there; if QEMU exited, the guest panicked or shut down, the
- * call fails at once with a {@link VmCrashedException} carrying the reason and the serial log's tail.
+ * call fails at once with a {@link VmCrashedException} carrying the reason and the serial log's tail. If the VM
+ * runs but its state is unknown (a restore failed half-way, or the guest rebooted by itself: a QMP {@code RESET}),
+ * the call fails at once with a {@link VmBrokenException}.
+ *
+ * <p>QEMU dies with this JVM (see {@link QemuLauncher}); what a killed JVM leaves behind is swept by the next
+ * {@link RunDirectory#create}.
  */
 public final class Machine implements AutoCloseable {
 
@@ -44,6 +57,11 @@ public final class Machine implements AutoCloseable {
     private static final Duration AGENT_CALL_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration RESYNC_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
+    /** How long {@link #close()} waits for each step: QMP quit, then SIGTERM, then SIGKILL. */
+    private static final Duration CLOSE_STEP = Duration.ofSeconds(3);
+    private static final Duration SAVE_TIMEOUT = Duration.ofMinutes(10);
+    private static final Duration LOAD_TIMEOUT = Duration.ofMinutes(5);
+    private static final Duration DELETE_TIMEOUT = Duration.ofMinutes(2);
     private static final int SERIAL_TAIL_LINES = 30;
 
     private final MachineSpec spec;
@@ -54,8 +72,9 @@ public final class Machine implements AutoCloseable {
     private final GuestAgentClient agent;
     private final CommandRunner commands;
     private final FileTransfer files;
-    private volatile String crashReason;
-    private volatile boolean closing;
+    private final Snapshots snapshots;
+    private final Set<String> readOnlySnapshots = ConcurrentHashMap.newKeySet();
+    private final VmState state;
     private boolean shareMounted;
 
     private Machine(MachineSpec spec, Accel accel, GuestProfile profile, Process process, QmpClient qmp,
@@ -68,6 +87,8 @@ public final class Machine implements AutoCloseable {
         this.agent = agent;
         this.commands = new CommandRunner(this);
         this.files = new FileTransfer(this);
+        this.snapshots = new Snapshots(qmp);
+        this.state = new VmState(process, spec.serialLog());
     }
 
     /**
@@ -88,16 +109,8 @@ public final class Machine implements AutoCloseable {
         List<String> argv = QemuCommandLine.build(spec, accel);
         prepareRunDir(spec);
         log.debug("Starting QEMU: {}", argv);
-        Process process;
-        try {
-            process = new ProcessBuilder(argv)
-                    .redirectErrorStream(true)
-                    .redirectOutput(spec.qemuLog().toFile())
-                    .start();
-        } catch (IOException e) {
-            throw new OsrunException("Cannot start QEMU ('" + spec.qemuBinary() + "'): " + e.getMessage()
-                    + ". Install it (Debian: apt-get install qemu-system-x86 qemu-utils) or set the QEMU binary.", e);
-        }
+        Process process = QemuLauncher.start(argv, spec.qemuLog());
+        RunDirectory.recordQemu(spec.runDir(), process.toHandle());
         QmpClient qmp = null;
         GuestAgentClient agent = null;
         try {
@@ -167,23 +180,8 @@ public final class Machine implements AutoCloseable {
     }
 
     private void watch() {
-        process.onExit().thenRun(() -> {
-            if (!closing && crashReason == null) {
-                crashReason = "QEMU exited unexpectedly" + exitText(process);
-            }
-        });
-        qmp.addEventListener(event -> {
-            switch (event.name()) {
-                case "GUEST_PANICKED" -> crashReason = "The guest kernel panicked (GUEST_PANICKED)";
-                case "SHUTDOWN" -> {
-                    if (!closing && event.data().path("guest").asBoolean(false)) {
-                        crashReason = "The guest shut down or reset by itself (SHUTDOWN, reason: "
-                                + event.data().path("reason").asText("unknown") + ")";
-                    }
-                }
-                default -> { }
-            }
-        });
+        process.onExit().thenRun(state::onExit);
+        qmp.addEventListener(state::onEvent);
     }
 
     private void awaitAgent(Duration timeout) {
@@ -282,36 +280,84 @@ public final class Machine implements AutoCloseable {
     // ---- snapshots -------------------------------------------------------------------------------------------
 
     /**
-     * Saves disk and memory under {@code name}, replacing a snapshot of that name. The share is unmounted while
-     * the snapshot is taken, so that restoring it never finds a dead SMB connection.
+     * Makes the snapshot {@code name} read-only for this VM: {@link #saveSnapshot} and {@link #deleteSnapshot} then
+     * refuse it with a {@link SnapshotReadOnlyException} (for the {@code provisioned} snapshot of a cached disk).
+     */
+    public void protectSnapshot(String name) {
+        readOnlySnapshots.add(SnapshotTable.requireValidName(name));
+    }
+
+    /**
+     * Tells the engine whether the guest may reset or reboot by itself (an installer does); while it may, a QMP
+     * {@code RESET} is no error. Off by default.
+     */
+    public void expectGuestResets(boolean expected) {
+        state.expectResets(expected);
+    }
+
+    /**
+     * Saves disk and memory under {@code name} with QMP's {@code snapshot-save} job, replacing a snapshot of that
+     * name. The share is unmounted while the snapshot is taken, so that restoring it never finds a dead SMB
+     * connection.
+     *
+     * @throws SnapshotReadOnlyException when {@code name} is protected ({@link #protectSnapshot})
+     * @throws OsrunException            when QEMU fails to save; the VM keeps running its state
      */
     public SnapshotInfo saveSnapshot(String name) {
-        SnapshotTable.requireValidName(name);
+        requireWritable(name);
+        ensureAlive();
         Optional<AgentExec> unmount = profile.unmountShare();
         boolean remount = shareMounted && unmount.isPresent();
         if (remount) {
             runToCompletion(unmount.get(), Duration.ofSeconds(30));
         }
         try {
-            hmp("savevm " + name, Duration.ofMinutes(10));
+            qmpCall("saving snapshot '" + name + "'", () -> {
+                if (snapshots.list().stream().anyMatch(s -> s.name().equals(name))) {
+                    snapshots.delete(name, DELETE_TIMEOUT);
+                }
+                snapshots.save(name, SAVE_TIMEOUT);
+                return null;
+            });
+        } catch (QmpJobException | QmpCommandException e) {
+            throw new OsrunException("QEMU could not save snapshot '" + name + "': " + e.getMessage()
+                    + ". The VM keeps running; check the disk's free space.", e);
         } finally {
             if (remount) {
                 mountShare(false);
             }
         }
-        return snapshots().stream().filter(s -> s.name().equals(name)).findFirst()
-                .orElseThrow(() -> new OsrunException("savevm reported no error but snapshot '" + name + "' is not listed"));
+        return qmpCall("listing snapshots", () -> snapshots.require(name));
     }
 
     /**
-     * Restores the snapshot {@code name} in the running VM, then resynchronises the agent, sets the guest clock
-     * to the host's and makes sure the share is mounted.
+     * Restores the snapshot {@code name} in the running VM with QMP's {@code snapshot-load} job, then
+     * resynchronises the agent, sets the guest clock to the host's and makes sure the share is mounted. This is
+     * also how a VM whose guest rebooted gets back to a known state.
      *
-     * @throws SnapshotNotFoundException when there is no such snapshot; it lists the ones that exist
+     * @throws SnapshotNotFoundException when there is no such snapshot (it lists the ones that exist); the VM is
+     *                                   unchanged
+     * @throws OsrunException            when the snapshot holds no memory state; the VM is unchanged
+     * @throws VmBrokenException         when QEMU failed while loading it: the VM's state is then unknown and every
+     *                                   later call fails at once with this exception
      */
     public void restoreSnapshot(String name) {
-        requireSnapshot(name);
-        hmp("loadvm " + name, Duration.ofMinutes(5));
+        SnapshotTable.requireValidName(name);
+        ensureAlive(true);
+        qmpCall("checking snapshot '" + name + "'", true, () -> snapshots.requireRestorable(name));
+        try {
+            qmpCall("restoring snapshot '" + name + "'", true, () -> {
+                snapshots.load(name, LOAD_TIMEOUT);
+                return null;
+            });
+        } catch (QmpCommandException e) {
+            throw new OsrunException("QEMU refused to start restoring snapshot '" + name + "': " + e.description()
+                    + ". The restore never started: the VM runs on, unchanged.", e);
+        } catch (QmpJobException | QmpTimeoutException e) {
+            throw state.markBroken("Restoring snapshot '" + name + "' failed (" + e.getMessage() + "), so the VM's memory "
+                    + "and disk are in an unknown state and QEMU holds it paused", e);
+        }
+        state.restored();
         afterRestore(name);
     }
 
@@ -332,23 +378,34 @@ public final class Machine implements AutoCloseable {
         });
     }
 
-    /** The snapshots on the VM's disk. */
+    /** The snapshots on the VM's disk, from QMP's {@code query-block}. */
     public List<SnapshotInfo> snapshots() {
-        JsonNode blocks = qmpCall("listing snapshots", () -> qmp.execute("query-block", null));
-        return SnapshotTable.parse(blocks);
+        return qmpCall("listing snapshots", true, snapshots::list);
     }
 
-    /** Deletes the snapshot {@code name}. @throws SnapshotNotFoundException when there is none */
+    /**
+     * Deletes the snapshot {@code name} with QMP's {@code snapshot-delete} job.
+     *
+     * @throws SnapshotNotFoundException when there is none
+     * @throws SnapshotReadOnlyException when {@code name} is protected ({@link #protectSnapshot})
+     */
     public void deleteSnapshot(String name) {
-        requireSnapshot(name);
-        hmp("delvm " + name, Duration.ofMinutes(2));
+        requireWritable(name);
+        qmpCall("deleting snapshot '" + name + "'", () -> {
+            snapshots.require(name);
+            try {
+                snapshots.delete(name, DELETE_TIMEOUT);
+            } catch (QmpJobException e) {
+                throw new OsrunException("QEMU could not delete snapshot '" + name + "': " + e.error(), e);
+            }
+            return null;
+        });
     }
 
-    private void requireSnapshot(String name) {
+    private void requireWritable(String name) {
         SnapshotTable.requireValidName(name);
-        List<String> names = snapshots().stream().map(SnapshotInfo::name).toList();
-        if (!names.contains(name)) {
-            throw new SnapshotNotFoundException(name, names);
+        if (readOnlySnapshots.contains(name)) {
+            throw new SnapshotReadOnlyException(name);
         }
     }
 
@@ -369,13 +426,6 @@ public final class Machine implements AutoCloseable {
             } catch (IOException ignored) {
                 // a leftover file in the run directory is harmless
             }
-        }
-    }
-
-    private void hmp(String commandLine, Duration timeout) {
-        String output = qmpCall(commandLine, () -> qmp.humanMonitorCommand(commandLine, timeout));
-        if (!output.isBlank()) {
-            throw new OsrunException("QEMU refused '" + commandLine + "': " + output.strip());
         }
     }
 
@@ -425,25 +475,33 @@ public final class Machine implements AutoCloseable {
      * {@link GuestNotRespondingException}.
      */
     <T> T call(String what, Supplier<T> call) {
-        ensureAlive();
+        return call(what, false, call);
+    }
+
+    private <T> T call(String what, boolean resetAllowed, Supplier<T> call) {
+        ensureAlive(resetAllowed);
         try {
             return call.get();
         } catch (GuestAgentTimeoutException e) {
-            ensureAlive();
+            ensureAlive(resetAllowed);
             throw notResponding(what, null, e);
         } catch (GuestAgentException | QmpException e) {
             awaitExitBriefly();
-            ensureAlive();
+            ensureAlive(resetAllowed);
             throw e;
         }
     }
 
     private <T> T qmpCall(String what, Supplier<T> call) {
+        return qmpCall(what, false, call);
+    }
+
+    private <T> T qmpCall(String what, boolean resetAllowed, Supplier<T> call) {
         try {
-            return call(what, call);
+            return call(what, resetAllowed, call);
         } catch (QmpConnectionClosedException e) {
             awaitExitBriefly();
-            ensureAlive();
+            ensureAlive(resetAllowed);
             throw e;
         }
     }
@@ -460,22 +518,18 @@ public final class Machine implements AutoCloseable {
     }
 
     /**
-     * Checks that the VM is still there.
+     * Checks that the VM is still there and in a state osrun knows.
      *
      * @throws VmCrashedException when QEMU exited or the guest panicked or shut down, with the reason and the serial tail
+     * @throws VmBrokenException  when a restore failed half-way or the guest was reset since the last restore
      */
     public void ensureAlive() {
-        String reason = crashReason;
-        if (reason == null && !process.isAlive() && !closing) {
-            reason = "QEMU exited unexpectedly" + exitText(process);
-        }
-        if (reason != null) {
-            throw new VmCrashedException(reason, process.isAlive() ? null : process.exitValue(),
-                    SerialLog.tail(spec.serialLog(), SERIAL_TAIL_LINES));
-        }
-        if (closing) {
-            throw new OsrunException("This VM has been closed");
-        }
+        ensureAlive(false);
+    }
+
+    /** Like {@link #ensureAlive()}; with {@code resetAllowed}, a guest reset is no error (a restore undoes it). */
+    private void ensureAlive(boolean resetAllowed) {
+        state.check(resetAllowed);
     }
 
     /** The last lines of the guest's serial console. */
@@ -485,50 +539,76 @@ public final class Machine implements AutoCloseable {
 
     // ---- stopping --------------------------------------------------------------------------------------------
 
-    /** Stops QEMU at once (QMP {@code quit}, then a kill if needed). Unsaved guest state is lost. */
+    /**
+     * Stops QEMU at once; unsaved guest state is lost. Each step is bounded: QMP {@code quit} (3 s for QEMU to
+     * answer and 3 s to exit), then SIGTERM (3 s), then SIGKILL; a hung QEMU is gone within about 10 s.
+     */
     @Override
     public void close() {
-        if (closing) {
+        if (state.closing()) {
             return;
         }
-        closing = true;
-        try {
-            if (process.isAlive() && qmp.isOpen()) {
-                qmp.quit();
-            }
-        } catch (RuntimeException e) {
-            log.debug("quit failed, killing QEMU", e);
-        }
-        if (!waitFor(process, STOP_TIMEOUT)) {
-            process.destroyForcibly();
-            waitFor(process, STOP_TIMEOUT);
-        }
+        state.closing(true);
+        long started = System.nanoTime();
+        String how = stop();
         closeQuietly(agent);
         closeQuietly(qmp);
+        log.debug("QEMU (pid {}) stopped by {} in {} ms", process.pid(), how, (System.nanoTime() - started) / 1_000_000);
+    }
+
+    /** Stops the process, each step bounded, and says which step did it. */
+    private String stop() {
+        if (!process.isAlive()) {
+            return "itself";
+        }
+        try {
+            if (qmp.isOpen()) {
+                qmp.quit(CLOSE_STEP);
+                if (waitFor(process, CLOSE_STEP)) {
+                    return "QMP quit";
+                }
+            }
+        } catch (RuntimeException e) {
+            log.debug("quit failed; sending SIGTERM to QEMU", e);
+        }
+        process.destroy();
+        if (waitFor(process, CLOSE_STEP)) {
+            return "SIGTERM";
+        }
+        log.warn("QEMU (pid {}) did not exit within {} s of SIGTERM; killing it", process.pid(), CLOSE_STEP.toSeconds());
+        process.destroyForcibly();
+        if (!waitFor(process, STOP_TIMEOUT)) {
+            log.warn("QEMU (pid {}) did not exit within {} s of SIGKILL", process.pid(), STOP_TIMEOUT.toSeconds());
+        }
+        return "SIGKILL";
     }
 
     /**
-     * Shuts the guest down cleanly (agent, then ACPI), so it can flush its disks, and waits for QEMU to exit; kills
-     * it if it has not exited by {@code timeout}.
+     * Shuts the guest down cleanly (agent, then ACPI), so it can flush its disks, and waits for QEMU to exit by
+     * itself; if it has not by {@code timeout}, stops it as {@link #close()} does.
+     *
+     * @return whether the guest powered off by itself within {@code timeout} (a clean shutdown)
      */
-    public void shutdown(Duration timeout) {
+    public boolean shutdown(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        closing = true;
+        state.closing(true);
         try {
             agent.shutdown("powerdown");
         } catch (RuntimeException e) {
             log.debug("agent shutdown failed; trying ACPI", e);
             try {
-                qmp.execute("system_powerdown", null);
+                qmp.execute("system_powerdown", null, CLOSE_STEP);
             } catch (RuntimeException e2) {
                 log.debug("system_powerdown failed", e2);
             }
         }
-        if (!waitFor(process, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
-            log.warn("The guest did not power off within {} s; killing QEMU", timeout.toSeconds());
+        boolean clean = waitFor(process, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        if (!clean) {
+            log.warn("The guest did not power off within {} s; stopping QEMU", timeout.toSeconds());
         }
-        closing = false;
+        state.closing(false);
         close();
+        return clean && process.exitValue() == 0;
     }
 
     private static boolean waitFor(Process process, Duration timeout) {
@@ -541,11 +621,7 @@ public final class Machine implements AutoCloseable {
     }
 
     private static String exitText(Process process) {
-        if (process.isAlive()) {
-            return "";
-        }
-        int code = process.exitValue();
-        return code > 128 ? " (exit code " + code + ", killed by signal " + (code - 128) + ")" : " (exit code " + code + ")";
+        return VmState.exitText(process);
     }
 
     private static void closeQuietly(AutoCloseable closeable) {

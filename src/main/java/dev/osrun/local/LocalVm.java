@@ -17,6 +17,7 @@ import dev.osrun.engine.WindowsProfile;
 import dev.osrun.engine.Machine;
 import dev.osrun.engine.MachineSpec;
 import dev.osrun.engine.PortForward;
+import dev.osrun.engine.RunDirectory;
 import dev.osrun.provision.CacheDir;
 import dev.osrun.provision.Hardware;
 import dev.osrun.provision.QemuTools;
@@ -252,13 +253,12 @@ public abstract sealed class LocalVm implements Vm permits LocalLinuxVm, LocalWi
             CacheDir.Lock lock = null;
             try {
                 Path vmDisk;
-                String lockName = "disk-" + base.getFileName();
                 if (persistent) {
-                    lock = cacheDir.lock(lockName, lockTimeout, false);
+                    lock = cacheDir.lockDisk(base, lockTimeout, false);
                     vmDisk = base;
                 } else {
                     vmDisk = runDir.resolve("disk.qcow2");
-                    try (CacheDir.Lock reading = cacheDir.lock(lockName, lockTimeout, true)) {
+                    try (CacheDir.Lock reading = cacheDir.lockDisk(base, lockTimeout, true)) {
                         Files.copy(base, vmDisk);
                     }
                 }
@@ -277,6 +277,9 @@ public abstract sealed class LocalVm implements Vm permits LocalLinuxVm, LocalWi
                         .extraArgs(qemuArgs);
                 GuestProfile profile = windows ? new WindowsProfile() : new LinuxProfile();
                 Machine machine = Machine.start(spec.build(), profile, RESTORE_BOOT_TIMEOUT);
+                if (persistent) {
+                    machine.protectSnapshot(TinyGuestRecipe.PROVISIONED);
+                }
                 return windows ? new LocalWindowsVm(machine, runDir, lock) : new LocalLinuxVm(machine, runDir, lock);
             } catch (IOException e) {
                 cleanUp(runDir, lock);
@@ -313,11 +316,7 @@ public abstract sealed class LocalVm implements Vm permits LocalLinuxVm, LocalWi
         }
 
         private static Path createRunDir() {
-            try {
-                return Files.createTempDirectory("osrun-vm-");
-            } catch (IOException e) {
-                throw new UncheckedIOException("Cannot create a temporary directory for the VM", e);
-            }
+            return RunDirectory.create("osrun-vm-");
         }
 
         private static void cleanUp(Path runDir, CacheDir.Lock lock) {

@@ -17,7 +17,7 @@ import java.util.stream.Stream;
  * needs the SMB share before the scripts have configured the SMB client. Built with {@code genisoimage} (ISO 9660
  * with Joliet and Rock Ridge names); the Windows ISO itself is never rebuilt.
  */
-public final class AnswerMedium {
+final class AnswerMedium {
 
     /** The volume label of the medium, so scripts can find its drive letter. */
     public static final String VOLUME_ID = "OSRUN_INIT";

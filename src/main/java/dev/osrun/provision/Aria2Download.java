@@ -30,7 +30,7 @@ import java.util.regex.Pattern;
  * @param retryWait pause between attempts
  * @param timeout   the whole download's bound
  */
-public record Aria2Download(int maxTries, Duration retryWait, Duration timeout) {
+record Aria2Download(int maxTries, Duration retryWait, Duration timeout) {
 
     /** The download a user gets: 10 attempts per file, 5 s apart, at most 6 hours in all. */
     public static final Aria2Download DEFAULT = new Aria2Download(10, Duration.ofSeconds(5), Duration.ofHours(6));

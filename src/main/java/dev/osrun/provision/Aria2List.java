@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  * @param text    the file as received (what aria2c reads)
  * @param entries the files it names
  */
-public record Aria2List(String text, List<Entry> entries) {
+record Aria2List(String text, List<Entry> entries) {
 
     /** The line prefix with which UUP dump reports an error in a 200 answer. */
     public static final String ERROR_MARKER = "#UUPDUMP_ERROR:";
@@ -33,7 +33,7 @@ public record Aria2List(String text, List<Entry> entries) {
      * @param name the file name to write
      * @param sha1 its SHA-1, lower-case hex
      */
-    public record Entry(String url, String name, String sha1) {
+    record Entry(String url, String name, String sha1) {
     }
 
     /** Copies the list. */

@@ -21,6 +21,10 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Artifacts are written under a temporary name and renamed into place when complete, so an interrupted
  * provisioning leaves no half-written artifact; an exclusive lock file serialises provisioning between processes
  * and containers that share the directory.
+ *
+ * <p>Locks are the kernel's file locks, so a process that dies releases them. A disk's lock ({@link #lockDisk})
+ * also counts QEMU's own image lock: it is taken only when no QEMU has the disk open, so a QEMU that outlives
+ * the process that started it still keeps others off its disk.
  */
 public final class CacheDir {
 
@@ -147,15 +151,47 @@ public final class CacheDir {
                     told = true;
                 }
                 if (System.nanoTime() > deadline) {
+                    String holders = LockHolders.describe(LockHolders.lockers(file));
                     channel.close();
-                    throw new OsrunException("Another osrun process held " + file + " for more than " + timeout.toSeconds()
-                            + " s. If none is running, delete the file and try again.");
+                    throw new OsrunException("The cache lock " + file + " was held by " + holders + " for more than "
+                            + timeout.toSeconds() + " s. Wait for that run to finish (or stop it), then try again. Do "
+                            + "not delete the lock file: that does not release the lock, it only lets two runs use the "
+                            + "same disk at once.");
                 }
                 LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot lock " + file, e);
         }
+    }
+
+    /**
+     * Takes the lock of the cached disk {@code disk}, shared (to copy it) or exclusive (to run on it), waiting at
+     * most {@code timeout} for the lock and then for every QEMU that still has the disk open (a QEMU whose starter
+     * died, say) to let go of it.
+     *
+     * @throws OsrunException when the lock is still held, or the disk still open, after {@code timeout}; the
+     *                        message names the processes
+     */
+    public Lock lockDisk(Path disk, Duration timeout, boolean shared) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Lock lock = lock("disk-" + disk.getFileName(), timeout, shared);
+        boolean told = false;
+        while (QemuImageLock.inUse(disk)) {
+            if (!told) {
+                log.warn("Waiting (at most {} s) for {} to close {}", timeout.toSeconds(),
+                        LockHolders.describe(LockHolders.openers(disk)), disk);
+                told = true;
+            }
+            if (System.nanoTime() > deadline) {
+                lock.close();
+                throw new OsrunException("The cached disk " + disk + " is still open in " + LockHolders.describe(
+                        LockHolders.openers(disk)) + " after " + timeout.toSeconds() + " s, though no osrun run holds "
+                        + "its lock: a QEMU left running by a run that died? Stop that process, then try again.");
+            }
+            LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
+        }
+        return lock;
     }
 
     /** Like {@link FileChannel#tryLock()}, but a lock held elsewhere in this JVM also counts as held. */

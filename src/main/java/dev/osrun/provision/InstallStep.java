@@ -19,7 +19,7 @@ import java.util.List;
  * @param facts   further things that decide it and are not files here (e.g. the version of a medium), keyed too
  * @param timeout how long the stage may run before it counts as hung
  */
-public record InstallStep(String name, List<Path> files, List<String> facts, Duration timeout) {
+record InstallStep(String name, List<Path> files, List<String> facts, Duration timeout) {
 
     /** Copies the lists. */
     public InstallStep {

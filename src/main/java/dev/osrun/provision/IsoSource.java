@@ -17,7 +17,7 @@ import java.util.Arrays;
  * {@code OSRUN_ISO}), used as it is and never modified; the cache's {@code win11-clean.iso}; else it is built from
  * UUP dump ({@link UupMedia}) and cached under that name.
  */
-public final class IsoSource {
+final class IsoSource {
 
     /** The environment variable naming a user's own Windows 11 ISO. */
     public static final String ENV_ISO = "OSRUN_ISO";

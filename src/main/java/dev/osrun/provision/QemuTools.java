@@ -1,12 +1,18 @@
 package dev.osrun.provision;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.osrun.OsrunException;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /** Runs QEMU's command-line tools: {@code qemu-img}, and {@code qemu-system-x86_64 --version}. */
 public final class QemuTools {
@@ -18,7 +24,9 @@ public final class QemuTools {
     public static final String QCOW2_OPTIONS = "compression_type=zstd,extended_l2=on,cluster_size=128k";
 
     private static final ConcurrentHashMap<String, String> VERSIONS = new ConcurrentHashMap<>();
-    private static final Duration QUICK = Duration.ofSeconds(60);
+    /** How long one tool run may take unless the caller says otherwise. */
+    static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration CONVERT_TIMEOUT = Duration.ofMinutes(60);
 
     private QemuTools() {
@@ -48,7 +56,7 @@ public final class QemuTools {
      */
     public static void check(Path image) {
         try {
-            run(List.of("qemu-img", "check", "-q", "-f", "qcow2", image.toString()), QUICK.multipliedBy(5));
+            run(List.of("qemu-img", "check", "-q", "-f", "qcow2", image.toString()), DEFAULT_TIMEOUT.multipliedBy(5));
         } catch (OsrunException e) {
             throw new OsrunException("The disk " + image.getFileName() + " failed 'qemu-img check', so it is not kept "
                     + "(was QEMU killed while writing it?): " + e.getMessage(), e);
@@ -71,31 +79,89 @@ public final class QemuTools {
         return null;
     }
 
-    /** The snapshot names in a qcow2 image that no running QEMU holds. */
+    /**
+     * The snapshot names in a qcow2 image, read from {@code qemu-img info --output=json} (with {@code -U}, so an
+     * image a running QEMU holds can be read too).
+     */
     public static List<String> snapshotNames(Path image) {
+        String output = run(List.of("qemu-img", "info", "--output=json", "-U", image.toString()));
+        JsonNode info;
+        try {
+            info = JSON.readTree(output);
+        } catch (IOException e) {
+            throw new OsrunException("'qemu-img info --output=json " + image + "' printed no JSON: " + output.strip(), e);
+        }
         List<String> names = new ArrayList<>();
-        String output = run(List.of("qemu-img", "snapshot", "-l", "-U", image.toString()));
-        output.lines().skip(2).forEach(line -> {
-            String[] columns = line.trim().split("\\s+");
-            if (columns.length > 1) {
-                names.add(columns[1]);
-            }
-        });
+        info.path("snapshots").forEach(snapshot -> names.add(snapshot.path("name").asText()));
         return names;
     }
 
     /**
-     * Runs a tool and returns its output, giving it at most 60 s.
+     * Runs a tool and returns its stdout, waiting at most {@link #DEFAULT_TIMEOUT}.
      *
-     * @throws OsrunException when it cannot start, exits non-zero or times out; the message carries its output
+     * @throws OsrunException when it cannot start, exits non-zero or does not finish in time
      */
     static String run(List<String> command) {
-        return run(command, QUICK);
+        return run(command, DEFAULT_TIMEOUT);
     }
 
-    /** Runs a tool and returns its output, giving it at most {@code timeout}. */
+    /**
+     * Runs a tool and returns what it printed (stdout and stderr together). Its output goes to a temporary file,
+     * so the wait is bounded even when the tool (or a child it left behind) keeps its output open; on timeout the
+     * tool and its children are killed.
+     *
+     * @throws OsrunException when it cannot start, exits non-zero (with its output) or does not finish within
+     *                        {@code timeout} (naming the command)
+     */
     static String run(List<String> command, Duration timeout) {
-        ToolRun.Result result = ToolRun.run(command, timeout, "Install QEMU's tools (Debian: apt-get install qemu-utils qemu-system-x86).");
-        return result.requireSuccess().output();
+        String shown = String.join(" ", command);
+        Path output = null;
+        Process process = null;
+        try {
+            output = Files.createTempFile("osrun-tool-", ".out");
+            process = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(output.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .start();
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                kill(process);
+                throw new OsrunException("'" + shown + "' did not finish within " + timeout.toSeconds()
+                        + " s and was killed. Output so far: " + read(output).strip()
+                        + ". Check that the file it works on is not on a hung or very slow file system.");
+            }
+            String text = read(output);
+            if (process.exitValue() != 0) {
+                throw new OsrunException("'" + shown + "' failed (exit " + process.exitValue() + "): " + text.strip());
+            }
+            return text;
+        } catch (IOException e) {
+            throw new OsrunException("Cannot run '" + command.get(0) + "': " + e.getMessage()
+                    + ". Install QEMU's tools (Debian: apt-get install qemu-utils qemu-system-x86).", e);
+        } catch (InterruptedException e) {
+            kill(process);
+            Thread.currentThread().interrupt();
+            throw new OsrunException("Interrupted while running '" + shown + "'", e);
+        } finally {
+            if (output != null) {
+                try {
+                    Files.deleteIfExists(output);
+                } catch (IOException ignored) {
+                    // a leftover temporary file is harmless
+                }
+            }
+        }
+    }
+
+    private static void kill(Process process) {
+        if (process == null) {
+            return;
+        }
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+    }
+
+    private static String read(Path file) throws IOException {
+        return Files.readString(file, StandardCharsets.UTF_8);
     }
 }

@@ -24,7 +24,7 @@ import java.util.List;
  * @param virtioIso   the virtio-win ISO (drivers and the guest agent for the first-logon step), or null
  * @param vncDisplay  a VNC address for watching Setup (noVNC connects to it), or null
  */
-public record SetupMachine(Hardware hardware, Path installIso, Path answerIso, Path shareDir, Path probeDisk, Path virtioIso,
+record SetupMachine(Hardware hardware, Path installIso, Path answerIso, Path shareDir, Path probeDisk, Path virtioIso,
                            String vncDisplay) {
 
     /** The QEMU arguments for step {@code index} on {@code disk}, with QMP and the serial log in {@code runDir}. */

@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * @param statusLog the file the guest's scripts append their status lines to (in the share)
  * @param listener  hears the waits
  */
-public record SetupStepRunner(SetupMachine machine, Path statusLog, ProvisioningListener listener) implements StepRunner {
+record SetupStepRunner(SetupMachine machine, Path statusLog, ProvisioningListener listener) implements StepRunner {
 
     private static final Logger log = LoggerFactory.getLogger(SetupStepRunner.class);
     private static final Duration REPORT_EVERY = Duration.ofMinutes(1);

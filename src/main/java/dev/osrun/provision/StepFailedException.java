@@ -3,7 +3,7 @@ package dev.osrun.provision;
 import dev.osrun.OsrunException;
 
 /** A provisioning step did not end with the guest's own clean shutdown; the message names it and shows the logs' tails. */
-public final class StepFailedException extends OsrunException {
+final class StepFailedException extends OsrunException {
 
     private final String step;
 

@@ -31,7 +31,7 @@ import java.util.stream.Stream;
  * @param runner   boots one step
  * @param listener hears each step start and end
  */
-public record StepPipeline(CacheDir cache, String prefix, Hardware hardware, String diskSize, StepRunner runner,
+record StepPipeline(CacheDir cache, String prefix, Hardware hardware, String diskSize, StepRunner runner,
                            ProvisioningListener listener) {
 
     private static final Logger log = LoggerFactory.getLogger(StepPipeline.class);
@@ -102,7 +102,7 @@ public record StepPipeline(CacheDir cache, String prefix, Hardware hardware, Str
         Path runDir = null;
         long started = System.nanoTime();
         try {
-            runDir = Files.createTempDirectory("osrun-step-");
+            runDir = dev.osrun.engine.RunDirectory.create("osrun-step-");
             if (previous == null) {
                 QemuTools.createQcow2(partial, diskSize);
             } else {
@@ -120,8 +120,6 @@ public record StepPipeline(CacheDir cache, String prefix, Hardware hardware, Str
             throw e;
         } catch (OsrunException e) {
             throw new StepFailedException(step.name(), e.getMessage(), "", e);
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot prepare step " + step.name(), e);
         } finally {
             deleteQuietly(partial);
             if (runDir != null) {

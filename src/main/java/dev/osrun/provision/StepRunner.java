@@ -4,7 +4,7 @@ import java.nio.file.Path;
 
 /** Runs one {@link InstallStep} on a disk: boots it, lets the guest do its stage, returns when the guest shut down. */
 @FunctionalInterface
-public interface StepRunner {
+interface StepRunner {
 
     /**
      * Runs {@code step} (number {@code index}) on {@code disk}, with logs in {@code runDir}.

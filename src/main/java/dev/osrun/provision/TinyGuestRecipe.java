@@ -4,6 +4,7 @@ import dev.osrun.engine.DirectoryTree;
 import dev.osrun.engine.LinuxProfile;
 import dev.osrun.engine.Machine;
 import dev.osrun.engine.MachineSpec;
+import dev.osrun.engine.RunDirectory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,7 +67,7 @@ public final class TinyGuestRecipe {
             listener.step("provisioning", "Booting a blank tiny guest to provision " + disk.getFileName());
             long started = System.nanoTime();
             Path partial = cache.temporaryFor(disk);
-            Path runDir = Files.createTempDirectory("osrun-provision-");
+            Path runDir = RunDirectory.create("osrun-provision-");
             try {
                 QemuTools.createQcow2(partial, "1G");
                 MachineSpec spec = hardware.specBuilder(partial, runDir)

@@ -32,7 +32,7 @@ import java.util.stream.Stream;
  * Cumulative updates are not integrated (the ISO holds the set's base build), and the single image keeps the name
  * the metadata carries, so the answer file selects it by index.
  */
-public final class UupConverter {
+final class UupConverter {
 
     private static final Logger log = LoggerFactory.getLogger(UupConverter.class);
     private static final Duration STEP_TIMEOUT = Duration.ofHours(2);

@@ -27,7 +27,7 @@ import java.util.concurrent.locks.LockSupport;
  * servers. Rate limits (HTTP 429, or the {@code USER_RATE_LIMITED} marker) are waited out with a growing pause,
  * a bounded number of times.
  */
-public final class UupDumpClient {
+final class UupDumpClient {
 
     /** Overrides the website's address (default {@code https://uupdump.net}). */
     public static final String ENV_SITE = "OSRUN_UUPDUMP_URL";
@@ -79,7 +79,7 @@ public final class UupDumpClient {
     /**
      * Raised when UUP dump answers that a set cannot be listed (gone from Windows Update, a wrong id, …).
      */
-    public static final class SetUnavailableException extends OsrunException {
+    static final class SetUnavailableException extends OsrunException {
         private final String code;
 
         /** A set that UUP dump reported as unavailable with {@code code}. */

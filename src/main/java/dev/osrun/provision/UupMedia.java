@@ -23,7 +23,7 @@ import java.nio.file.Path;
  * @param workRoot   where the downloaded files and the conversion's work go (the cache: tens of GB)
  * @param keepFiles  keep the downloaded files after the ISO is built
  */
-public record UupMedia(UupDumpClient client, UupSet set, String channel, Aria2Download download, Path workRoot,
+record UupMedia(UupDumpClient client, UupSet set, String channel, Aria2Download download, Path workRoot,
                        boolean keepFiles) {
 
     private static final Logger log = LoggerFactory.getLogger(UupMedia.class);
@@ -34,7 +34,7 @@ public record UupMedia(UupDumpClient client, UupSet set, String channel, Aria2Do
      * @param set  the set (the pinned one, or the newest of its channel when the pinned one is gone)
      * @param list its files
      */
-    public record Listed(UupSet set, Aria2List list) {
+    record Listed(UupSet set, Aria2List list) {
     }
 
     /**

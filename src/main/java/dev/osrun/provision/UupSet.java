@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
  * @param language a language code, e.g. {@code en-us}
  * @param edition  an edition as UUP dump names it, e.g. {@code professional}
  */
-public record UupSet(String updateId, String language, String edition) {
+record UupSet(String updateId, String language, String edition) {
 
     private static final Pattern ID = Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(_rev\\.\\d+)?");
     private static final Pattern WORD = Pattern.compile("[a-zA-Z0-9-]{2,40}");

@@ -22,7 +22,7 @@ import java.util.Map;
  * archive of that pinned version. Its SHA-256 is checked against {@code OSRUN_VIRTIO_SHA256} when given, and
  * written beside the cached file on the first download, so that a file that changes later is refused.
  */
-public final class VirtioMedia {
+final class VirtioMedia {
 
     /** The environment variable naming a virtio-win ISO on this machine. */
     public static final String ENV_ISO = "OSRUN_VIRTIO_ISO";

@@ -208,7 +208,7 @@ public final class WindowsRecipe {
     /** Boots the final disk, waits for the agent and for the guest to be quiet, saves {@code provisioned}. */
     private static void saveProvisioned(Path disk, Hardware run, Path share, String vncDisplay, ProvisioningListener listener)
             throws IOException {
-        Path runDir = Files.createTempDirectory("osrun-win11-snapshot-");
+        Path runDir = dev.osrun.engine.RunDirectory.create("osrun-win11-snapshot-");
         try {
             listener.step("booting", "Booting the installed Windows to save the '" + PROVISIONED + "' snapshot");
             MachineSpec spec = run.specBuilder(disk, runDir).shareDir(share).vncDisplay(vncDisplay).build();

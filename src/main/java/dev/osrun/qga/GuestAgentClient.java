@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.osrun.qmp.JsonSocket;
+import dev.osrun.transport.JsonSocket;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,5 +1,7 @@
 package dev.osrun.qga;
 
+import dev.osrun.transport.ProtocolException;
+
 /**
  * Root of every exception thrown by the guest agent client; catch it to handle any agent failure at once.
  *
@@ -11,8 +13,10 @@ package dev.osrun.qga;
  *  +-- GuestAgentCommandException           the agent answered a command with an error
  *  +-- GuestAgentProtocolException          the agent sent something that is not a valid reply
  * </pre>
+ *
+ * <p>It is a {@link ProtocolException}, the base it shares with the QMP client's exceptions.
  */
-public class GuestAgentException extends RuntimeException {
+public class GuestAgentException extends ProtocolException {
 
     private static final long serialVersionUID = 1L;
 

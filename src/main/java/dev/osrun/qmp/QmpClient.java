@@ -1,5 +1,6 @@
 package dev.osrun.qmp;
 
+import dev.osrun.transport.JsonSocket;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -213,7 +214,17 @@ public final class QmpClient implements AutoCloseable {
      * @throws QmpTimeoutException          when QEMU neither answers nor closes within the default timeout
      */
     public void quit() {
-        Duration timeout = defaultTimeout;
+        quit(defaultTimeout);
+    }
+
+    /**
+     * Tells QEMU to exit with {@code quit}, waiting at most {@code timeout} for its answer or the connection's end.
+     *
+     * @param timeout how long to wait
+     * @throws QmpConnectionClosedException when the connection was already closed before the command was sent
+     * @throws QmpTimeoutException          when QEMU neither answers nor closes within {@code timeout}
+     */
+    public void quit(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         QmpConnection.Pending call = connection.send("quit", null, timeout);
         try {
@@ -221,6 +232,51 @@ public final class QmpClient implements AutoCloseable {
         } catch (QmpConnectionClosedException e) {
             log.debug("QMP connection {} closed after quit, as expected", connection.name());
         }
+    }
+
+    /**
+     * Runs a command that starts a background job ({@code snapshot-save}, {@code snapshot-load},
+     * {@code snapshot-delete}, ...) and waits until the job has concluded: the {@code JOB_STATUS_CHANGE} event with
+     * status {@code concluded}, awaited with a listener registered before the command is sent. Then reads the job's
+     * error from {@code query-jobs} and dismisses the job ({@code job-dismiss}), so QEMU keeps no finished jobs.
+     *
+     * @param command   the command, e.g. {@code snapshot-load}
+     * @param arguments its arguments without {@code job-id}, which this method adds
+     * @param jobId     the id to give the job; it must not be in use
+     * @param timeout   how long the job may take
+     * @throws QmpJobException      when the job concluded with an error; carries QEMU's error text
+     * @throws QmpCommandException  when QEMU refuses to start the job
+     * @throws QmpTimeoutException  when the job has not concluded within {@code timeout}; says the job's last status
+     * @throws QmpException         when the connection fails meanwhile
+     */
+    public void runJob(String command, ObjectNode arguments, String jobId, Duration timeout) {
+        ObjectNode withId = (arguments == null ? JSON.objectNode() : arguments.deepCopy()).put("job-id", jobId);
+        try {
+            awaitEvent(event -> event.is("JOB_STATUS_CHANGE") && jobId.equals(event.data().path("id").asText())
+                            && "concluded".equals(event.data().path("status").asText()),
+                    timeout, () -> execute(command, withId));
+        } catch (QmpTimeoutException e) {
+            throw new QmpTimeoutException("QMP job '" + jobId + "' (" + command + ") did not conclude within " + timeout
+                    + "; its state: " + jobState(jobId) + " (" + e.getMessage() + ")", command, timeout);
+        }
+        String error = jobState(jobId).path("error").asText(null);
+        try {
+            execute("job-dismiss", JSON.objectNode().put("id", jobId));
+        } catch (QmpCommandException e) {
+            log.debug("Could not dismiss job {}", jobId, e);
+        }
+        if (error != null) {
+            throw new QmpJobException(command, jobId, error);
+        }
+    }
+
+    private JsonNode jobState(String jobId) {
+        for (JsonNode job : execute("query-jobs", null)) {
+            if (jobId.equals(job.path("id").asText())) {
+                return job;
+            }
+        }
+        return JSON.objectNode();
     }
 
     /**

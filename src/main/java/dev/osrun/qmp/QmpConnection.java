@@ -1,5 +1,7 @@
 package dev.osrun.qmp;
 
+import dev.osrun.transport.JsonRedactor;
+import dev.osrun.transport.JsonSocket;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,5 +1,7 @@
 package dev.osrun.qmp;
 
+import dev.osrun.transport.ProtocolException;
+
 /**
  * Root of every exception thrown by the QMP client; catch it to handle any QMP failure at once.
  *
@@ -10,9 +12,12 @@ package dev.osrun.qmp;
  *  +-- QmpTimeoutException           no reply or event within the caller's timeout
  *  +-- QmpCommandException           QEMU answered a command with an error
  *  +-- QmpProtocolException          QEMU sent something that is not a valid QMP message
+ *  +-- QmpJobException               a background job (snapshot-save, ...) concluded with an error
  * </pre>
+ *
+ * <p>It is a {@link ProtocolException}, the base it shares with the guest agent client's exceptions.
  */
-public class QmpException extends RuntimeException {
+public class QmpException extends ProtocolException {
 
     private static final long serialVersionUID = 1L;
 

@@ -222,6 +222,6 @@ class GuestAgentClientProtocolTest {
 
     private static JsonNode parse(byte[] line) throws Exception {
         int start = line.length > 0 && line[0] == SENTINEL ? 1 : 0;
-        return dev.osrun.qmp.JsonSocket.parse(new String(line, start, line.length - start, StandardCharsets.UTF_8));
+        return dev.osrun.transport.JsonSocket.parse(new String(line, start, line.length - start, StandardCharsets.UTF_8));
     }
 }

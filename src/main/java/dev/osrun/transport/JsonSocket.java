@@ -1,4 +1,4 @@
-package dev.osrun.qmp;
+package dev.osrun.transport;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -25,8 +25,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A unix-socket connection that exchanges JSON objects with QEMU: the transport under both {@link QmpClient} and
- * the guest agent client in {@code dev.osrun.qga}.
+ * A unix-socket connection that exchanges JSON objects with QEMU: the transport under both the QMP client in
+ * {@code dev.osrun.qmp} and the guest agent client in {@code dev.osrun.qga}.
  *
  * <p>One daemon thread reads, frames and parses incoming messages and hands them to a {@link Listener}; it ends
  * when the connection ends, whichever side ends it. Writes happen on the caller's thread, are bounded by a timeout
@@ -140,7 +140,8 @@ public final class JsonSocket implements AutoCloseable {
             throw new IllegalArgumentException("Socket path " + socket + " is " + pathBytes + " bytes long; Linux "
                     + "accepts at most " + MAX_SOCKET_PATH_BYTES + ". Use a shorter directory, e.g. under /tmp.");
         }
-        Backoff backoff = new Backoff(Duration.ofMillis(5), Duration.ofMillis(200), timeout);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Backoff backoff = new Backoff(Duration.ofMillis(5), Duration.ofMillis(200));
         while (true) {
             SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
             try {
@@ -148,7 +149,17 @@ public final class JsonSocket implements AutoCloseable {
                 return new JsonSocket(socket, channel);
             } catch (IOException e) {
                 channel.close();
-                if (!backoff.pause()) {
+                if (Thread.interrupted()) {
+                    throw new InterruptedException("Interrupted while connecting to " + socket);
+                }
+                boolean again;
+                try {
+                    again = backoff.pause(deadline);
+                } catch (dev.osrun.OsrunException interrupted) {
+                    Thread.interrupted();
+                    throw new InterruptedException("Interrupted while connecting to " + socket);
+                }
+                if (!again) {
                     throw new IOException("nothing accepted a connection on " + socket + " within " + timeout
                             + " (" + backoff.attempts() + " attempts; last error: " + e.getMessage() + ")", e);
                 }

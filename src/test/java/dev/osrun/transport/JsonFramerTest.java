@@ -1,4 +1,4 @@
-package dev.osrun.qmp;
+package dev.osrun.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

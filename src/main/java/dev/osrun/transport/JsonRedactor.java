@@ -1,4 +1,4 @@
-package dev.osrun.qmp;
+package dev.osrun.transport;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;

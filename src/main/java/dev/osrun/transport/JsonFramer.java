@@ -1,4 +1,4 @@
-package dev.osrun.qmp;
+package dev.osrun.transport;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

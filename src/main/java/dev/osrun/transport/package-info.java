@@ -1,0 +1,8 @@
+/**
+ * What the two protocol clients ({@code dev.osrun.qmp}, {@code dev.osrun.qga}) share: {@link
+ * dev.osrun.transport.JsonSocket} (a unix socket, one reader thread, bounded writes) with its framer that splits
+ * the byte stream into JSON objects, {@link dev.osrun.transport.JsonRedactor} for wire logs, {@link
+ * dev.osrun.transport.Backoff} for bounded polling, and {@link dev.osrun.transport.ProtocolException}, the base of
+ * both clients' exceptions. Internal to osrun: not part of its API.
+ */
+package dev.osrun.transport;
