@@ -256,7 +256,7 @@ public final class WindowsRecipe {
     }
 
     /** The answer medium: win11-init's files, with the answer file selecting {@code image}. */
-    private static void buildAnswerMedium(Path initDir, ImageSelection image, Path answer) throws IOException {
+    static void buildAnswerMedium(Path initDir, ImageSelection image, Path answer) throws IOException {
         Path staging = answer.resolveSibling("." + answer.getFileName() + ".staging.partial-" + ProcessHandle.current().pid());
         try {
             try (Stream<Path> tree = Files.walk(initDir)) {

@@ -52,6 +52,30 @@ class AnswerMediumTest {
         assertThat(dir.resolve("answer.iso")).doesNotExist();
     }
 
+    @Test
+    void theRecipesMediumHoldsWin11InitAndSelectsProByNameOnAForeignIso() throws Exception {
+        Path init = Path.of("win11-init").toAbsolutePath();
+        Path iso = dir.resolve("answer.iso");
+
+        WindowsRecipe.buildAnswerMedium(init, new ImageSelection("/IMAGE/NAME", "Windows 11 Pro"), iso);
+
+        List<String> names = isoinfo("-J", "-f", "-i", iso.toString()).lines().toList();
+        for (List<String> step : WindowsRecipe.STEPS) {
+            for (String file : step.subList(1, step.size())) {
+                if (Files.exists(init.resolve(file))) {
+                    assertThat(names).contains("/" + file);
+                }
+            }
+        }
+        String answer = isoinfo("-J", "-x", "/autounattend.xml", "-i", iso.toString());
+        assertThat(answer).contains("<Key>/IMAGE/NAME</Key>").contains("<Value>Windows 11 Pro</Value>").doesNotContain("/IMAGE/INDEX");
+        assertThat(Files.readString(init.resolve("autounattend.xml"))).as("the repository's file is not changed").contains("/IMAGE/INDEX");
+        assertThat(isoinfo("-J", "-x", "/specialize.ps1", "-i", iso.toString())).isEqualTo(Files.readString(init.resolve("specialize.ps1")));
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("answer.iso");
+        }
+    }
+
     private static String isoinfo(String... args) throws Exception {
         Process process = new ProcessBuilder(concat("isoinfo", args)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
