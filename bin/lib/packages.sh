@@ -24,13 +24,16 @@ osrun_ensure_packages() {
 
 # What running the local engine needs on the host: QEMU and its tools, Samba (QEMU starts smbd for the share),
 # noVNC and websockify (--vnc), zstd (osrun cache export/import).
-OSRUN_RUN_PACKAGES=(qemu-system-x86 qemu-utils samba novnc python3-websockify zstd)
+# aria2, wimtools, cabextract, chntpw, genisoimage: the Windows 11 recipe (UUP download, ISO build, answer medium).
+OSRUN_RUN_PACKAGES=(qemu-system-x86 qemu-utils samba novnc python3-websockify zstd
+                    aria2 wimtools cabextract chntpw genisoimage)
 # What building the jar and the tiny guest needs (bin/osrun builds both on first use).
 OSRUN_BUILD_PACKAGES=(openjdk-17-jdk-headless maven busybox-static qemu-guest-agent cpio kmod)
 # What only the tests need: Chromium and its driver look at the noVNC page; socat lets the remote-engine test
 # reach the Docker engine over TCP; the Windows launcher (docker/launcher/) is cross-compiled with mingw-w64 and
-# tested under Wine. node + npm (tree-sitter-powershell checks the provisioning scripts): see osrun_ensure_node.
-OSRUN_TEST_PACKAGES=(chromium chromium-driver socat gcc-mingw-w64-x86-64 wine64)
+# tested under Wine; gcab makes the CAB of UupConverterTest's small UUP set. node + npm (tree-sitter-powershell
+# checks the provisioning scripts): see osrun_ensure_node.
+OSRUN_TEST_PACKAGES=(chromium chromium-driver socat gcc-mingw-w64-x86-64 wine64 gcab)
 # All of them: what bin/test installs.
 OSRUN_HOST_PACKAGES=("${OSRUN_RUN_PACKAGES[@]}" "${OSRUN_BUILD_PACKAGES[@]}" "${OSRUN_TEST_PACKAGES[@]}")
 

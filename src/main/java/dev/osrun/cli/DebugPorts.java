@@ -57,13 +57,20 @@ final class DebugPorts implements AutoCloseable {
         }
     }
 
-    /** Opens what osrun serves beside QEMU (the agent relay, noVNC) once the VM runs. */
+    /**
+     * Starts noVNC before the VM does, so that a first run's provisioning (Windows Setup, whose QEMU serves the
+     * same VNC display) can be watched too; noVNC connects to VNC per browser session.
+     */
+    void openNoVnc() {
+        if (novnc) {
+            startNoVnc();
+        }
+    }
+
+    /** Opens what osrun serves beside QEMU (the agent relay) once the VM runs. */
     void open(LocalVm vm) {
         if (all) {
             opened.add(AgentPort.open(new InetSocketAddress("0.0.0.0", AGENT), vm.machine().agent()));
-        }
-        if (novnc) {
-            startNoVnc();
         }
     }
 

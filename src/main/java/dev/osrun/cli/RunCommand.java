@@ -40,7 +40,8 @@ final class RunCommand {
         Environment.warnings(accel).forEach(warning -> err.println("osrun: warning: " + warning));
 
         LocalVm.Builder builder = options.vm.builder(options.useSnapshot)
-                .persistent(true);
+                .persistent(true)
+                .keep(options.keep);
         if (options.drive != null) {
             builder.disk(Path.of(options.drive));
         }
@@ -60,7 +61,7 @@ final class RunCommand {
         }, "osrun-signal");
         Runtime.getRuntime().addShutdownHook(stopOnSignal);
 
-        try (debugPorts; LocalVm vm = builder.start()) {
+        try (debugPorts; LocalVm vm = startWatched(builder, debugPorts)) {
             running.set(vm);
             debugPorts.open(vm);
             if (options.verbose) {
@@ -136,5 +137,11 @@ final class RunCommand {
             }
             return warnings;
         }
+    }
+
+    /** Starts noVNC (when asked for), then the VM, which may provision first. */
+    private static LocalVm startWatched(LocalVm.Builder builder, DebugPorts debugPorts) {
+        debugPorts.openNoVnc();
+        return builder.start();
     }
 }

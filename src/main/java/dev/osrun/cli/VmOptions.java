@@ -23,6 +23,10 @@ final class VmOptions {
     @Option(names = "--cpus", paramLabel = "N", defaultValue = "1", description = "Virtual CPUs (default: ${DEFAULT-VALUE})")
     int cpus;
 
+    @Option(names = "--iso", paramLabel = "PATH", defaultValue = "${env:OSRUN_ISO}",
+            description = "Install Windows 11 from this ISO on first use instead of downloading it (env OSRUN_ISO)")
+    java.nio.file.Path iso;
+
     /** The accelerator asked for. */
     Accel accel() {
         return Accel.parse(accel);
@@ -39,6 +43,7 @@ final class VmOptions {
                 .accel(accel())
                 .cpus(cpus)
                 .memoryMiB(memoryMiB())
-                .snapshot(snapshot);
+                .snapshot(snapshot)
+                .iso(iso);
     }
 }

@@ -7,7 +7,6 @@ import dev.osrun.GuestPathNotFoundException;
 import dev.osrun.VmClosedException;
 import dev.osrun.GuestKind;
 import dev.osrun.GuestOs;
-import dev.osrun.LinuxVm;
 import dev.osrun.OsrunException;
 import dev.osrun.SnapshotInfo;
 import dev.osrun.SnapshotNotFoundException;
@@ -15,7 +14,9 @@ import dev.osrun.Vm;
 import dev.osrun.Accel;
 import dev.osrun.engine.Command;
 import dev.osrun.engine.DirectoryTree;
+import dev.osrun.engine.GuestProfile;
 import dev.osrun.engine.LinuxProfile;
+import dev.osrun.engine.WindowsProfile;
 import dev.osrun.engine.Machine;
 import dev.osrun.engine.MachineSpec;
 import dev.osrun.engine.PortForward;
@@ -26,6 +27,7 @@ import dev.osrun.provision.QemuTools;
 import dev.osrun.provision.ProvisioningListener;
 import dev.osrun.provision.TinyGuest;
 import dev.osrun.provision.TinyGuestRecipe;
+import dev.osrun.provision.WindowsRecipe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,25 +49,30 @@ import java.util.List;
  * }
  * }</pre>
  *
+ * <p>The VM is typed by its guest: {@link LocalLinuxVm} (a {@link dev.osrun.LinuxVm}) for the tiny guest,
+ * {@link LocalWindowsVm} (a {@link dev.osrun.WindowsVm}, with PowerShell) for Windows 11; {@link Builder#start(Class)}
+ * returns the type asked for, e.g. {@code WindowsVm vm = LocalVm.builder(GuestKind.WINDOWS11).start(WindowsVm.class)}.
+ *
  * <p>By default the VM runs on a private copy of the cached disk, so several VMs can run at once and nothing they
  * do reaches the cache. With {@link Builder#persistent(boolean) persistent(true)} it runs on the cached disk itself,
  * so snapshots it saves are there for the next run (as the original osrun does). Such a VM holds the disk's
  * lock while it runs: another persistent VM waits for it (at most {@link Builder#lockTimeout}), and private copies
  * are only taken while no persistent VM runs, so no copy is ever torn.
  */
-public class LocalVm implements LinuxVm {
+public abstract sealed class LocalVm implements Vm permits LocalLinuxVm, LocalWindowsVm {
 
     private static final Logger log = LoggerFactory.getLogger(LocalVm.class);
     private static final Duration RESTORE_BOOT_TIMEOUT = Duration.ofSeconds(90);
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(30);
 
-    private final Machine machine;
+    /** The engine under this VM. */
+    final Machine machine;
     private final Path runDir;
     private final CacheDir.Lock diskLock;
     private final boolean persistent;
     private volatile boolean closed;
 
-    private LocalVm(Machine machine, Path runDir, CacheDir.Lock diskLock) {
+    LocalVm(Machine machine, Path runDir, CacheDir.Lock diskLock) {
         this.machine = machine;
         this.runDir = runDir;
         this.diskLock = diskLock;
@@ -211,7 +218,7 @@ public class LocalVm implements LinuxVm {
         private CacheDir cache;
         private String snapshot = TinyGuestRecipe.PROVISIONED;
         private Accel accel = Accel.AUTO;
-        private int memoryMiB = 512;
+        private Integer memoryMiB;
         private int cpus = 1;
         private boolean persistent;
         private Duration lockTimeout = Duration.ofMinutes(10);
@@ -222,6 +229,8 @@ public class LocalVm implements LinuxVm {
         private String vncDisplay;
         private final List<String> qemuArgs = new ArrayList<>();
         private ProvisioningListener progress = ProvisioningListener.NONE;
+        private Path iso;
+        private boolean keep;
 
         private Builder(GuestKind guest) {
             this.guest = guest;
@@ -236,7 +245,7 @@ public class LocalVm implements LinuxVm {
         /** Uses this accelerator (default {@link Accel#AUTO}; {@code OSRUN_ACCEL} overrides). */
         public Builder accel(Accel value) { this.accel = value; return this; }
 
-        /** Gives the guest this much memory (default 512 MiB for the tiny guest). */
+        /** Gives the guest this much memory (default 512 MiB for the tiny guest, 4096 MiB for Windows 11). */
         public Builder memoryMiB(int value) { this.memoryMiB = value; return this; }
 
         /** Gives the guest this many CPUs (default 1). */
@@ -266,6 +275,15 @@ public class LocalVm implements LinuxVm {
         /** Serves the screen over VNC at this address, e.g. {@code 0.0.0.0:50}. */
         public Builder vnc(String display) { this.vncDisplay = display; return this; }
 
+        /**
+         * Installs Windows 11 from this ISO when the cache has no provisioned Windows yet (default: {@code OSRUN_ISO},
+         * else the cache's {@code win11-clean.iso}, else one built from Windows Update). The file is only read.
+         */
+        public Builder iso(Path value) { this.iso = value; return this; }
+
+        /** Keeps the install's step disks and media after provisioning (default: removed). */
+        public Builder keep(boolean value) { this.keep = value; return this; }
+
         /** Tells {@code listener} what provisioning does, when the cache has no provisioned guest yet. */
         public Builder progress(ProvisioningListener listener) { this.progress = listener; return this; }
 
@@ -273,20 +291,18 @@ public class LocalVm implements LinuxVm {
         public Builder qemuArgs(List<String> args) { this.qemuArgs.addAll(args); return this; }
 
         /**
-         * Provisions the guest if the cache has none, then starts the VM from the snapshot.
+         * Provisions the guest if the cache has none, then starts the VM from the snapshot: a {@link LocalLinuxVm}
+         * for the tiny guest, a {@link LocalWindowsVm} for Windows 11.
          *
          * @throws SnapshotNotFoundException when the disk has no snapshot of that name; it lists those that exist
-         * @throws OsrunException            when QEMU or the guest cannot be started
+         * @throws OsrunException            when QEMU or the guest cannot be started, or the guest cannot be provisioned
          */
         public LocalVm start() {
-            if (guest != GuestKind.TINY) {
-                throw new OsrunException("osrun cannot provision " + guest.id() + " yet: the Windows 11 recipe (win11-init/) is "
-                        + "not written. Use the tiny Linux guest: --guest tiny (or OSRUN_GUEST=tiny).");
-            }
             CacheDir cacheDir = cache != null ? cache : CacheDir.fromEnvironment();
-            Hardware hardware = Hardware.of(accel, memoryMiB, cpus);
-            TinyGuest tiny = TinyGuest.locate();
-            Path base = disk != null ? disk : TinyGuestRecipe.provision(cacheDir, tiny, hardware, progress);
+            boolean windows = guest == GuestKind.WINDOWS11;
+            Hardware hardware = Hardware.of(accel, memoryMiB != null ? memoryMiB : windows ? 4096 : 512, cpus);
+            TinyGuest tiny = windows ? null : TinyGuest.locate();
+            Path base = disk != null ? disk : windows ? provisionWindows(cacheDir, hardware) : TinyGuestRecipe.provision(cacheDir, tiny, hardware, progress);
             Path runDir = createRunDir();
             CacheDir.Lock lock = null;
             try {
@@ -304,19 +320,21 @@ public class LocalVm implements LinuxVm {
                 if (!names.contains(snapshot)) {
                     throw new SnapshotNotFoundException(snapshot, names);
                 }
-                MachineSpec spec = hardware.specBuilder(vmDisk, runDir)
-                        .directKernel(tiny.kernel(), tiny.initrd(), TinyGuest.KERNEL_APPEND)
-                        .shareDir(!share ? null : shareDir != null ? shareDir : runDir.resolve("share"))
+                MachineSpec.Builder spec = hardware.specBuilder(vmDisk, runDir);
+                if (tiny != null) {
+                    spec.directKernel(tiny.kernel(), tiny.initrd(), TinyGuest.KERNEL_APPEND);
+                }
+                spec.shareDir(!share ? null : shareDir != null ? shareDir : runDir.resolve("share"))
                         .forwards(forwards)
                         .vncDisplay(vncDisplay)
                         .loadSnapshot(snapshot)
-                        .extraArgs(qemuArgs)
-                        .build();
-                Machine machine = Machine.start(spec, new LinuxProfile(), RESTORE_BOOT_TIMEOUT);
+                        .extraArgs(qemuArgs);
+                GuestProfile profile = windows ? new WindowsProfile() : new LinuxProfile();
+                Machine machine = Machine.start(spec.build(), profile, RESTORE_BOOT_TIMEOUT);
                 if (persistent) {
                     machine.protectSnapshot(TinyGuestRecipe.PROVISIONED);
                 }
-                return new LocalVm(machine, runDir, lock);
+                return windows ? new LocalWindowsVm(machine, runDir, lock) : new LocalLinuxVm(machine, runDir, lock);
             } catch (IOException e) {
                 cleanUp(runDir, lock);
                 throw new OsrunException("Cannot prepare the VM's disk in " + runDir + ": " + e.getMessage(), e);
@@ -324,6 +342,31 @@ public class LocalVm implements LinuxVm {
                 cleanUp(runDir, lock);
                 throw e;
             }
+        }
+
+        /**
+         * Starts the VM as {@code type}: {@code LinuxVm.class} or {@code LocalLinuxVm.class} for the tiny guest,
+         * {@code WindowsVm.class} or {@code LocalWindowsVm.class} for Windows 11, {@code Vm.class} for either.
+         *
+         * @throws OsrunException when the guest is not of that type (nothing is started then)
+         */
+        public <V extends Vm> V start(Class<V> type) {
+            Class<?> actual = guest == GuestKind.WINDOWS11 ? LocalWindowsVm.class : LocalLinuxVm.class;
+            if (!type.isAssignableFrom(actual)) {
+                throw new OsrunException("A " + guest.id() + " guest runs as " + actual.getSimpleName() + ", which is not a "
+                        + type.getSimpleName() + ". Ask for " + (guest == GuestKind.WINDOWS11 ? "WindowsVm" : "LinuxVm")
+                        + " or Vm, or choose the other guest.");
+            }
+            return type.cast(start());
+        }
+
+        private Path provisionWindows(CacheDir cacheDir, Hardware run) {
+            Hardware install = Hardware.of(accel, Math.max(run.memoryMiB(), 8192), Math.max(run.cpus(), 2));
+            WindowsRecipe.Options options = WindowsRecipe.Options.fromEnvironment().withKeep(keep).withVnc(vncDisplay);
+            if (iso != null) {
+                options = options.withIso(iso);
+            }
+            return WindowsRecipe.provision(cacheDir, install, run, options, progress);
         }
 
         private static Path createRunDir() {

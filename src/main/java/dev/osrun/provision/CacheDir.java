@@ -69,12 +69,40 @@ public final class CacheDir {
         return target.resolveSibling("." + target.getFileName() + ".partial-" + ProcessHandle.current().pid());
     }
 
-    /** Moves a completed temporary artifact to its final name, atomically. */
+    /**
+     * Moves a completed temporary artifact to its final name: its bytes are forced to disk first, then it is renamed
+     * atomically, then the directory entry is forced, so a crash at any moment leaves either no artifact or a whole one.
+     */
     public void publish(Path temporary, Path target) {
         try {
+            force(temporary, false);
             Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            force(target.toAbsolutePath().getParent(), true);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot move " + temporary + " to " + target, e);
+        }
+    }
+
+    /**
+     * Publishes a qcow2 disk that QEMU has closed: {@code qemu-img check} must pass first (a disk that a killed QEMU
+     * left behind fails it), then it is {@link #publish published}.
+     *
+     * @throws dev.osrun.OsrunException when the check fails; the disk stays under its temporary name
+     */
+    public void publishDisk(Path temporary, Path target) {
+        QemuTools.check(temporary);
+        publish(temporary, target);
+    }
+
+    private static void force(Path path, boolean directory) throws IOException {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException e) {
+            if (!directory) {
+                throw e;
+            }
+            // Some file systems cannot open a directory for reading; the rename itself is still atomic there.
+            log.debug("Cannot force directory {}: {}", path, e.toString());
         }
     }
 

@@ -78,7 +78,12 @@ public final class TinyGuestRecipe {
                     listener.step("saving", "Saving the '" + PROVISIONED + "' snapshot");
                     machine.saveSnapshot(PROVISIONED);
                 }
-                cache.publish(partial, disk);
+                // close() has quit QEMU; the disk is kept only when it is whole and holds the snapshot.
+                if (!QemuTools.snapshotNames(partial).contains(PROVISIONED)) {
+                    throw new dev.osrun.OsrunException("The tiny guest's disk has no '" + PROVISIONED + "' snapshot after saving it; "
+                            + "it is not kept. Serial log:\n" + LogTail.of(spec.serialLog(), 30));
+                }
+                cache.publishDisk(partial, disk);
                 long millis = (System.nanoTime() - started) / 1_000_000;
                 log.info("Provisioned the tiny guest in {} ms", millis);
                 listener.step("provisioned", "Provisioned the tiny guest in " + millis + " ms");

@@ -21,11 +21,17 @@ class OsrunCommandTest {
     }
 
     static Run osrun(String... args) throws IOException, InterruptedException {
+        return osrun(java.util.Map.of(), args);
+    }
+
+    static Run osrun(java.util.Map<String, String> env, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), OsrunCommand.class.getName()));
         command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).start();
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().putAll(env);
+        Process process = builder.start();
         process.getOutputStream().close();
         CompletableFuture<byte[]> stdout = CompletableFuture.supplyAsync(() -> readAll(process.getInputStream()));
         CompletableFuture<byte[]> stderr = CompletableFuture.supplyAsync(() -> readAll(process.getErrorStream()));
@@ -124,11 +130,42 @@ class OsrunCommandTest {
     }
 
     @Test
-    void windowsSaysAtOnceThatItCannotBeProvisionedYet() throws Exception {
-        Run run = osrun("--guest", "windows11", "dir");
+    void windowsWithoutInternetSaysAtOnceWhatItCouldNotReachAndHowToBringAnIso(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        Path init = java.nio.file.Files.createDirectories(dir.resolve("win11-init"));
+        for (String name : List.of("autounattend.xml", "pe.cmd", "pe-defender.cmd", "specialize.ps1", "common.ps1", "osrun-exec.exe", "first-logon.ps1")) {
+            java.nio.file.Files.writeString(init.resolve(name), "placeholder");
+        }
+        int closedPort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        Run run = osrun(java.util.Map.of("OSRUN_CACHE", dir.resolve("cache").toString(), "OSRUN_WIN11_INIT", init.toString(),
+                "OSRUN_UUPDUMP_URL", "http://127.0.0.1:" + closedPort, "OSRUN_ACCEL", "tcg"), "--guest", "windows11", "dir \"C:\\Program Files\"");
 
         assertThat(run.exitCode()).isEqualTo(OsrunCommand.EXIT_OSRUN_FAILED);
-        assertThat(run.stderr()).contains("cannot provision windows11 yet", "--guest tiny");
+        assertThat(run.stderr()).contains("Could not reach UUP dump at http://127.0.0.1:" + closedPort, "--iso PATH", "OSRUN_ISO");
+        assertThat(dir.resolve("cache")).isDirectoryNotContaining("glob:**.qcow2");
+    }
+
+    @Test
+    void anIsoThatIsNotThereIsNamedAndAMissingRecipeDirectoryToo(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path init = java.nio.file.Files.createDirectories(dir.resolve("win11-init"));
+        for (String name : List.of("autounattend.xml", "pe.cmd", "pe-defender.cmd", "specialize.ps1", "common.ps1", "osrun-exec.exe", "first-logon.ps1")) {
+            java.nio.file.Files.writeString(init.resolve(name), "placeholder");
+        }
+        Path iso = dir.resolve("no-such.iso");
+
+        Run run = osrun(java.util.Map.of("OSRUN_CACHE", dir.resolve("cache").toString(), "OSRUN_WIN11_INIT", init.toString()),
+                "--guest", "windows11", "--iso", iso.toString(), "dir");
+        assertThat(run.exitCode()).isEqualTo(OsrunCommand.EXIT_OSRUN_FAILED);
+        assertThat(run.stderr()).contains("Expected a Windows 11 ISO at " + iso + ", but there is no such file");
+
+        Run noRecipe = osrun(java.util.Map.of("OSRUN_CACHE", dir.resolve("cache").toString(),
+                "OSRUN_WIN11_INIT", dir.resolve("elsewhere").toString()), "--guest", "windows11", "dir");
+        assertThat(noRecipe.exitCode()).isEqualTo(OsrunCommand.EXIT_OSRUN_FAILED);
+        assertThat(noRecipe.stderr()).contains("needs autounattend.xml, pe.cmd, pe-defender.cmd, specialize.ps1, common.ps1, osrun-exec.exe, first-logon.ps1 in "
+                + dir.resolve("elsewhere"));
     }
 
     @Test
