@@ -143,7 +143,6 @@ public final class WindowsProfile implements GuestProfile {
     public AgentExec copy(String from, String to) {
         return powershell("$ErrorActionPreference = 'Stop'\n"
                 + "$from = " + quote(from) + "\n$to = " + quote(to) + "\n"
-                + "if (Test-Path -LiteralPath $to) { Remove-Item -LiteralPath $to -Recurse -Force }\n"
                 + "$parent = Split-Path -Parent $to\n"
                 + "if ($parent) { New-Item -ItemType Directory -Force -Path $parent | Out-Null }\n"
                 + "Copy-Item -LiteralPath $from -Destination $to -Recurse -Force\n");

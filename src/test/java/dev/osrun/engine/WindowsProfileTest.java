@@ -74,7 +74,8 @@ class WindowsProfileTest {
         assertThat(windows.killTree(42)).isEqualTo(new AgentExec("taskkill.exe", List.of("/F", "/T", "/PID", "42"), null));
         assertThat(decodedScript(windows.copy("\\\\10.0.2.4\\qemu\\a", "C:\\it's")))
                 .contains("$to = 'C:\\it''s'")
-                .contains("Copy-Item -LiteralPath $from -Destination $to -Recurse -Force");
+                .contains("Copy-Item -LiteralPath $from -Destination $to -Recurse -Force")
+                .doesNotContain("Remove-Item");
         assertThat(windows.mountShare()).isEmpty();
     }
 }
