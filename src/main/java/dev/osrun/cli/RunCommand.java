@@ -36,6 +36,8 @@ final class RunCommand {
             return 2;
         }
         String line = String.join(" ", options.command);
+        String bindAddress = options.bindAddress();
+        java.util.List<dev.osrun.engine.PortForward> forwards = options.forwards();
         Accel accel = options.vm.accel();
         Environment.warnings(accel).forEach(warning -> err.println("osrun: warning: " + warning));
 
@@ -44,8 +46,8 @@ final class RunCommand {
         if (options.drive != null) {
             builder.disk(Path.of(options.drive));
         }
-        options.forwardPorts.forEach(builder::forwardPort);
-        DebugPorts debugPorts = new DebugPorts(options.debugPorts, options.vnc);
+        forwards.forEach(builder::forward);
+        DebugPorts debugPorts = new DebugPorts(options.debugPorts, options.vnc, bindAddress);
         debugPorts.configure(builder);
 
         AtomicReference<LocalVm> running = new AtomicReference<>();
@@ -118,6 +120,11 @@ final class RunCommand {
     /** Checks about the surroundings that deserve a warning before a run. */
     static final class Environment {
         private Environment() {
+        }
+
+        /** Whether this process runs in a container (Docker's or Podman's marker file). */
+        static boolean inContainer() {
+            return Files.exists(Path.of("/.dockerenv")) || Files.exists(Path.of("/run/.containerenv"));
         }
 
         static java.util.List<String> warnings(Accel accel) {

@@ -16,8 +16,6 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /**
@@ -31,7 +29,7 @@ import java.util.concurrent.Callable;
 @Command(name = "serve", sortOptions = false, usageHelpAutoWidth = true,
         description = "Keeps a VM running behind the control API (HTTP/JSON, bearer token) until SIGTERM/SIGINT.",
         footer = {"", "Environment: OSRUN_TOKEN (else a random token is printed once as OSRUN_TOKEN=...), OSRUN_GUEST, "
-                + "OSRUN_ACCEL, OSRUN_CACHE."})
+                + "OSRUN_ACCEL, OSRUN_NETWORK (nat|isolated), OSRUN_CACHE."})
 final class ServeCommand implements Callable<Integer> {
 
     private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
@@ -74,7 +72,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         ControlServer server = ControlServer.builder(vm.guest)
                 .token(token)
-                .bindAddress(bind != null ? bind : inContainer() ? "0.0.0.0" : "127.0.0.1")
+                .bindAddress(bind != null ? bind : RunCommand.Environment.inContainer() ? "0.0.0.0" : "127.0.0.1")
                 .port(port)
                 .start();
         if (generated) {
@@ -90,9 +88,5 @@ final class ServeCommand implements Callable<Integer> {
         server.launch(builder::start);
         server.awaitStop();
         return 0;
-    }
-
-    private static boolean inContainer() {
-        return Files.exists(Path.of("/.dockerenv")) || Files.exists(Path.of("/run/.containerenv"));
     }
 }
