@@ -27,7 +27,7 @@ import java.util.concurrent.Callable;
         description = "Short-lived Windows (or tiny Linux) VMs: runs <command> in a VM restored from a snapshot.",
         footer = {"", "Exit code: the command's own; 2 for a bad flag; 125 when osrun itself failed.",
                 "Environment: OSRUN_GUEST, OSRUN_ACCEL (auto|kvm|tcg), OSRUN_NETWORK (nat|isolated), OSRUN_CACHE,",
-                "OSRUN_DEBUG_PORTS (1/0, true/false, yes/no), TZ."})
+                "OSRUN_DEBUG_PORTS (1/0, true/false, yes/no), OSRUN_BIND_ADDRESS, TZ."})
 public final class OsrunCommand implements Callable<Integer> {
 
     /** Exit code when osrun itself failed, as {@code docker run} uses it. */
@@ -74,9 +74,9 @@ public final class OsrunCommand implements Callable<Integer> {
     @Option(names = "--vnc", description = "Serve the screen through noVNC on port 8000")
     boolean vnc;
 
-    @Option(names = "--bind-address", paramLabel = "ADDRESS",
-            description = "Where forwards and the debugging ports listen (default: 127.0.0.1; 0.0.0.0 in a container, "
-                    + "so that docker -p can publish them)")
+    @Option(names = "--bind-address", paramLabel = "ADDRESS", defaultValue = "${env:OSRUN_BIND_ADDRESS:-127.0.0.1}",
+            description = "Where forwards and the debugging ports listen (default: 127.0.0.1, this machine only; env "
+                    + "OSRUN_BIND_ADDRESS, which the image sets to 0.0.0.0 so that docker -p can publish them)")
     String bindAddress;
 
     @Parameters(paramLabel = "<command>", arity = "0..*", description = "The command line to run in the guest")
@@ -87,13 +87,12 @@ public final class OsrunCommand implements Callable<Integer> {
         return new RunCommand(this).run();
     }
 
-    /** Where forwards and the debugging ports listen: {@code --bind-address}, else loopback (every interface in a container). */
+    /** Where forwards and the debugging ports listen: {@code --bind-address}, else {@code OSRUN_BIND_ADDRESS}, else loopback. */
     String bindAddress() {
-        String address = bindAddress != null ? bindAddress : RunCommand.Environment.inContainer() ? "0.0.0.0" : PortForward.LOOPBACK;
         try {
-            return PortForward.requireIpv4(address);
+            return PortForward.requireIpv4(bindAddress);
         } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), "--bind-address: " + e.getMessage());
+            throw new ParameterException(spec.commandLine(), "--bind-address (or OSRUN_BIND_ADDRESS): " + e.getMessage());
         }
     }
 

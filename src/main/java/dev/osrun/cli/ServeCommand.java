@@ -52,12 +52,24 @@ final class ServeCommand implements Callable<Integer> {
     int port;
 
     @Option(names = "--bind", paramLabel = "ADDRESS",
-            description = "Listen on this address (default: 0.0.0.0 in a container, else 127.0.0.1)")
+            description = "Listen on this address (default: OSRUN_BIND_ADDRESS, else 0.0.0.0 in a container, else 127.0.0.1)")
     String bind;
 
     @Option(names = "--persistent",
             description = "Run on the cached disk itself, so saved snapshots outlive the server (one server per cache at a time)")
     boolean persistent;
+
+    /** The control API's address: {@code --bind}, else {@code OSRUN_BIND_ADDRESS}, else every interface in a container, else loopback. */
+    private String bindAddress() {
+        String fromEnvironment = System.getenv("OSRUN_BIND_ADDRESS");
+        if (bind != null) {
+            return bind;
+        }
+        if (fromEnvironment != null && !fromEnvironment.isBlank()) {
+            return fromEnvironment.trim();
+        }
+        return RunCommand.Environment.inContainer() ? "0.0.0.0" : "127.0.0.1";
+    }
 
     @Override
     public Integer call() throws InterruptedException {
@@ -72,7 +84,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         ControlServer server = ControlServer.builder(vm.guest)
                 .token(token)
-                .bindAddress(bind != null ? bind : RunCommand.Environment.inContainer() ? "0.0.0.0" : "127.0.0.1")
+                .bindAddress(bindAddress())
                 .port(port)
                 .start();
         if (generated) {
