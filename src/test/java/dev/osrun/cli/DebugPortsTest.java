@@ -105,7 +105,7 @@ class DebugPortsTest {
         int forward = freePort();
         start("echo ready; sleep 600", "--debug-ports", "-f", Integer.toString(forward));
 
-        for (int port : List.of(DebugPorts.MONITOR, DebugPorts.AGENT, DebugPorts.VNC, forward)) {
+        for (int port : debuggingPortsAnd(forward)) {
             assertThat(ListeningSockets.addresses(port)).as("where port %d listens", port).containsOnly("127.0.0.1");
         }
         stop();
@@ -114,10 +114,20 @@ class DebugPortsTest {
         start("echo ready; sleep 600", "--debug-ports", "--bind-address", "0.0.0.0", "-f", Integer.toString(forward),
                 "-f", "0.0.0.0:" + everywhere);
 
-        for (int port : List.of(DebugPorts.MONITOR, DebugPorts.AGENT, DebugPorts.VNC, forward, everywhere)) {
+        for (int port : debuggingPortsAnd(forward, everywhere)) {
             assertThat(ListeningSockets.addresses(port)).as("where port %d listens", port)
                     .isNotEmpty().allMatch(address -> address.equals("0.0.0.0") || address.equals("0:0:0:0:0:0:0:0"));
         }
+    }
+
+    /** The debugging ports (noVNC where it is installed) and these. */
+    private static List<Integer> debuggingPortsAnd(Integer... more) {
+        List<Integer> ports = new ArrayList<>(List.of(DebugPorts.MONITOR, DebugPorts.AGENT, DebugPorts.VNC));
+        if (Files.isRegularFile(DebugPorts.NOVNC_WEB.resolve("vnc.html"))) {
+            ports.add(DebugPorts.NOVNC);
+        }
+        ports.addAll(List.of(more));
+        return ports;
     }
 
     private static int freePort() throws IOException {
