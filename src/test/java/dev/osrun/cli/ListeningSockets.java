@@ -11,7 +11,7 @@ import java.util.List;
  * The addresses that TCP listeners of this machine are bound to, read from {@code /proc/net/tcp} and
  * {@code /proc/net/tcp6}: which interfaces a port is open on, without sending a packet anywhere.
  */
-final class ListeningSockets {
+public final class ListeningSockets {
 
     private static final String LISTEN = "0A";
 
@@ -19,7 +19,7 @@ final class ListeningSockets {
     }
 
     /** The local addresses listening on {@code port}: {@code 127.0.0.1}, {@code 0.0.0.0}, {@code ::} and the like. */
-    static List<String> addresses(int port) throws IOException {
+    public static List<String> addresses(int port) throws IOException {
         List<String> addresses = new ArrayList<>();
         for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
             Path file = Path.of(table);
