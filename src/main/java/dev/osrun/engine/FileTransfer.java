@@ -75,7 +75,7 @@ final class FileTransfer {
         }
     }
 
-    /** The last name of a guest path, Linux or Windows: {@code out} for {@code /root/out/} or {@code C:\\out}. */
+    /** The last name of a guest path, Linux or Windows: {@code out} for {@code /root/out/} or {@code C:\out\}. */
     static String lastName(String guestPath) {
         String path = guestPath.replaceAll("[/\\\\]+$", "");
         return path.substring(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
