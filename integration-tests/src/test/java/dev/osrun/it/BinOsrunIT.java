@@ -32,14 +32,16 @@ class BinOsrunIT {
 
     private static final Path BIN_OSRUN = Path.of("..", "bin", "osrun").toAbsolutePath().normalize();
     private static final int MONITOR = 55556;
+    /** The first run of a fresh cache volume provisions the tiny guest first. */
+    private static final Duration FIRST_RUN_TIMEOUT = Duration.ofMinutes(10);
 
     @Test
     void osrunDebugPortsOneRunsTheCommandAndPublishesTheMonitorOnLoopbackOnly(CacheVolume cache) throws Exception {
         Process osrun = start(Map.of("OSRUN_DEBUG_PORTS", "1", "OSRUN_CACHE_VOLUME", cache.name()),
-                "--guest", "tiny", "echo ready; sleep 600");
+                ProcessBuilder.Redirect.INHERIT, "--guest", "tiny", "echo ready; sleep 600");
         try {
             List<String> stdout = follow(osrun.getInputStream());
-            await("the guest command to start").atMost(CliIT.RUN_TIMEOUT)
+            await("the guest command to start").atMost(FIRST_RUN_TIMEOUT)
                     .failFast("bin/osrun exited", () -> !osrun.isAlive())
                     .until(() -> stdout.contains("ready"));
 
@@ -49,13 +51,17 @@ class BinOsrunIT {
             osrun.destroy(); // SIGTERM: docker run passes it on, osrun stops the VM, the container (--rm) goes
             assertThat(osrun.waitFor(60, TimeUnit.SECONDS)).as("bin/osrun ends after SIGTERM").isTrue();
         } finally {
-            osrun.destroyForcibly();
+            // SIGKILL would end only the docker client and leave the container running: SIGTERM first.
+            osrun.destroy();
+            if (!osrun.waitFor(60, TimeUnit.SECONDS)) {
+                osrun.destroyForcibly();
+            }
         }
     }
 
     @Test
     void aValueThatIsNotYesOrNoIsRefusedNamingTheVariable() throws Exception {
-        Process osrun = start(Map.of("OSRUN_DEBUG_PORTS", "maybe"), "--guest", "tiny", "true");
+        Process osrun = start(Map.of("OSRUN_DEBUG_PORTS", "maybe"), ProcessBuilder.Redirect.PIPE, "--guest", "tiny", "true");
 
         assertThat(osrun.waitFor(2, TimeUnit.MINUTES)).isTrue();
         assertThat(osrun.exitValue()).isEqualTo(2);
@@ -63,10 +69,11 @@ class BinOsrunIT {
                 .contains("OSRUN_DEBUG_PORTS takes 1/0, true/false or yes/no; it is 'maybe'");
     }
 
-    private static Process start(Map<String, String> environment, String... args) throws IOException {
+    private static Process start(Map<String, String> environment, ProcessBuilder.Redirect stderr, String... args)
+            throws IOException {
         List<String> command = new ArrayList<>(List.of(BIN_OSRUN.toString()));
         command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command);
+        ProcessBuilder builder = new ProcessBuilder(command).redirectError(stderr);
         builder.environment().putAll(Map.of("OSRUN_ENGINE", "docker", "OSRUN_IMAGE", OsrunImage.name()));
         builder.environment().putAll(environment);
         Process process = builder.start();
