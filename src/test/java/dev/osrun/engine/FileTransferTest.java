@@ -165,6 +165,24 @@ class FileTransferTest {
     }
 
     @Test
+    void withoutAShareAFileComesThroughTheAgentByTheSameRules(@TempDir Path host) throws IOException {
+        Files.writeString(host.resolve("keep.txt"), "keep\n");
+        Files.writeString(host.resolve("report.txt"), "old\n");
+        try (LocalVm agentOnly = LocalVm.builder(GuestKind.TINY).withoutShare().start()) {
+            agentOnly.shell("echo new > /root/report.txt");
+
+            // (Which exception type: issue 7, item 8; here what matters is that the host is untouched.)
+            assertThatThrownBy(() -> agentOnly.download("/root/no-such-file", host.resolve("report.txt")))
+                    .hasMessageContaining("no-such-file");
+            assertThat(tree(host)).isEqualTo(Map.of("keep.txt", "keep\n", "report.txt", "old\n"));
+
+            agentOnly.download("/root/report.txt", host);
+            agentOnly.download("/root/report.txt", host.resolve("copy.txt"));
+        }
+        assertThat(tree(host)).isEqualTo(Map.of("keep.txt", "keep\n", "report.txt", "new\n", "copy.txt", "new\n"));
+    }
+
+    @Test
     void lastNameReadsLinuxAndWindowsPaths() {
         assertThat(FileTransfer.lastName("/root/out")).isEqualTo("out");
         assertThat(FileTransfer.lastName("/root/out/")).isEqualTo("out");
