@@ -26,8 +26,9 @@ import java.util.concurrent.Callable;
         subcommands = {ServeCommand.class},
         description = "Short-lived Windows (or tiny Linux) VMs: runs <command> in a VM restored from a snapshot.",
         footer = {"", "Exit code: the command's own; 2 for a bad flag; 125 when osrun itself failed.",
-                "Environment: OSRUN_GUEST, OSRUN_ACCEL (auto|kvm|tcg), OSRUN_NETWORK (nat|isolated), OSRUN_CACHE,",
-                "OSRUN_DEBUG_PORTS (1/0, true/false, yes/no), OSRUN_BIND_ADDRESS, TZ."})
+                "Environment: OSRUN_GUEST, OSRUN_ACCEL (auto|kvm|tcg), OSRUN_CACHE, TZ,",
+                "OSRUN_NETWORK (nat|isolated), OSRUN_BIND_ADDRESS,",
+                "OSRUN_DEBUG_PORTS (1/0, true/false, yes/no)."})
 public final class OsrunCommand implements Callable<Integer> {
 
     /** Exit code when osrun itself failed, as {@code docker run} uses it. */
