@@ -5,6 +5,7 @@ import dev.osrun.ExecResult;
 import dev.osrun.OsrunException;
 import dev.osrun.Accel;
 import dev.osrun.engine.AccelResolver;
+import dev.osrun.engine.PortForward;
 import dev.osrun.local.LocalVm;
 
 import java.io.BufferedReader;
@@ -16,6 +17,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -37,7 +39,7 @@ final class RunCommand {
         }
         String line = String.join(" ", options.command);
         String bindAddress = options.bindAddress();
-        java.util.List<dev.osrun.engine.PortForward> forwards = options.forwards();
+        List<PortForward> forwards = options.forwards();
         Accel accel = options.vm.accel();
         Environment.warnings(accel).forEach(warning -> err.println("osrun: warning: " + warning));
 
