@@ -23,6 +23,7 @@
 # The public functions except osrun_testcontainers_env (which exports variables) run in a subshell ( ... ), so
 # they never change the caller's shell options. They check every step explicitly: bash ignores set -e inside a
 # function called as `f || ...` or `if f`, which is how callers use them.
+source "$(dirname "${BASH_SOURCE[0]}")/settings.sh"
 
 OSRUN_REPO_ROOT="${OSRUN_REPO_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 
@@ -210,7 +211,7 @@ osrun_ensure_base_image() (
     osrun_ensure_docker_engine || exit 1
 
     # A registry may be reachable after all (a user's machine): a pull is faster and gives the official image.
-    if [ -z "${OSRUN_NO_PULL:-}" ] && timeout 60 docker pull -q "$image" >/dev/null 2>&1; then
+    if [ "$(osrun_yes_no OSRUN_NO_PULL "${OSRUN_NO_PULL:-}")" = 0 ] && timeout 60 docker pull -q "$image" >/dev/null 2>&1; then
         osrun__say "pulled $image"
         exit 0
     fi
@@ -385,14 +386,15 @@ osrun_image_build() (
     # The label lets bin/osrun tell whether an image holds this tree's jar (osrun_image_jar_digest).
     local -a cmd=(docker build -f "$root/docker/Dockerfile" --build-arg "OSRUN_JAR=$jar"
         --label "dev.osrun.jar-sha256=$(osrun_image_jar_digest "$root/$jar")" -t "$tag" "$@" "$root")
-    local rc=0
-    if [ "${OSRUN_VERBOSE:-0}" = 1 ]; then
+    local rc=0 verbose
+    verbose=$(osrun_yes_no OSRUN_VERBOSE "${OSRUN_VERBOSE:-}") || exit 2
+    if [ "$verbose" = 1 ]; then
         "${cmd[@]}" 2>&1 | tee "$log" >&2 || rc=$?
     else
         "${cmd[@]}" >"$log" 2>&1 || rc=$?
     fi
     if [ "$rc" -ne 0 ]; then
-        [ "${OSRUN_VERBOSE:-0}" = 1 ] || tail -n 40 "$log" >&2
+        [ "$verbose" = 1 ] || tail -n 40 "$log" >&2
         rm -f "$log"
         osrun__fail "docker build of $tag failed (output above)." \
             "Rerun with OSRUN_VERBOSE=1 for the whole build output."

@@ -18,8 +18,9 @@
  *
  *   osrun-exec.exe --copy FROM_B64 TO_B64
  *
- * copies the file or directory tree FROM to TO (both base64 of UTF-16LE paths), replacing whatever TO was and
- * creating its missing parents: the engine's file transfers, without starting a shell or PowerShell per file.
+ * copies the file or directory tree FROM to TO (both base64 of UTF-16LE paths) as cp -R does: into TO when TO is
+ * an existing directory (under FROM's own name), else to TO; files replace files of the same path, a tree merges
+ * into a directory of the same name, nothing else is deleted; missing parents are created. The engine's file transfers, without starting a shell or PowerShell per file.
  * Exit code 0, or 1 with one "osrun-exec: copy: ..." line on stderr.
  *
  * Exit codes: the command's own exit code (any 32-bit value), or
@@ -181,43 +182,6 @@ static BOOL copy_failed(const wchar_t *what, const wchar_t *path) {
     return FALSE;
 }
 
-/* Deletes a file or a whole tree (read-only attributes cleared first); a missing path is fine. */
-static BOOL remove_tree(const wchar_t *path) {
-    DWORD attributes = GetFileAttributesW(path);
-    if (attributes == INVALID_FILE_ATTRIBUTES) {
-        DWORD error = GetLastError();
-        return error == ERROR_FILE_NOT_FOUND || error == ERROR_PATH_NOT_FOUND ? TRUE : copy_failed(L"inspect", path);
-    }
-    if (attributes & FILE_ATTRIBUTE_READONLY) {
-        SetFileAttributesW(path, attributes & ~FILE_ATTRIBUTE_READONLY);
-    }
-    if (!(attributes & FILE_ATTRIBUTE_DIRECTORY) || (attributes & FILE_ATTRIBUTE_REPARSE_POINT)) {
-        /* A file, or a link to a directory: remove the entry, never what it points to. */
-        BOOL removed = (attributes & FILE_ATTRIBUTE_DIRECTORY) ? RemoveDirectoryW(path) : DeleteFileW(path);
-        return removed ? TRUE : copy_failed(L"delete", path);
-    }
-    wchar_t *pattern = join_path(path, L"*");
-    WIN32_FIND_DATAW entry;
-    HANDLE find = FindFirstFileW(pattern, &entry);
-    free(pattern);
-    if (find != INVALID_HANDLE_VALUE) {
-        do {
-            if (wcscmp(entry.cFileName, L".") == 0 || wcscmp(entry.cFileName, L"..") == 0) {
-                continue;
-            }
-            wchar_t *child = join_path(path, entry.cFileName);
-            BOOL ok = remove_tree(child);
-            free(child);
-            if (!ok) {
-                FindClose(find);
-                return FALSE;
-            }
-        } while (FindNextFileW(find, &entry));
-        FindClose(find);
-    }
-    return RemoveDirectoryW(path) ? TRUE : copy_failed(L"delete the directory", path);
-}
-
 /* Creates a directory and its missing parents. */
 static BOOL make_directories(const wchar_t *path) {
     if (CreateDirectoryW(path, NULL) || GetLastError() == ERROR_ALREADY_EXISTS) {
@@ -289,8 +253,23 @@ static int copy_command(const wchar_t *encoded_from, const wchar_t *encoded_to) 
         copy_failed(L"read", from);
         return 1;
     }
-    if (!remove_tree(to)) {
-        return 1;
+    /* As cp -R does: into an existing directory, under FROM's own name. */
+    DWORD existing = GetFileAttributesW(to);
+    if (existing != INVALID_FILE_ATTRIBUTES && (existing & FILE_ATTRIBUTE_DIRECTORY)
+            && !(existing & FILE_ATTRIBUTE_REPARSE_POINT)) {
+        size_t length = wcslen(from);
+        while (length > 0 && (from[length - 1] == L'\\' || from[length - 1] == L'/')) {
+            from[--length] = 0;
+        }
+        const wchar_t *name = from + length;
+        while (name > from && name[-1] != L'\\' && name[-1] != L'/') {
+            name--;
+        }
+        to = join_path(to, name);
+        if (to == NULL) {
+            copy_failed(L"allocate a path for", from);
+            return 1;
+        }
     }
     wchar_t *parent = _wcsdup(to);
     wchar_t *slash = wcsrchr(parent, L'\\');

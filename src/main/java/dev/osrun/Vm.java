@@ -43,13 +43,33 @@ public interface Vm extends AutoCloseable {
     }
 
     /**
-     * Copies a host file or directory tree into the guest at {@code guestPath}, replacing what is there.
+     * Copies a host file or directory tree into the guest at {@code guestPath}, with the rules of {@code docker cp}:
+     * when {@code guestPath} is an existing directory, the copy goes inside it under the host's name
+     * ({@code upload(Path.of("out"), "/root")} makes {@code /root/out}); else it is created at {@code guestPath}
+     * (missing parents too). A file replaces a file of the same path; a tree merges into a directory of the same
+     * path; nothing else in the guest is deleted. Without a share only single files travel, to exactly
+     * {@code guestPath}.
      *
-     * @throws OsrunException when the copy fails; the message carries the guest's error output
+     * @throws OsrunException when the copy fails (a directory onto a file, say); the message carries the guest's
+     *                        error output
      */
     void upload(Path hostPath, String guestPath);
 
-    /** Copies a guest file or directory tree to {@code hostPath}, replacing what is there. */
+    /**
+     * Copies a guest file or directory tree to {@code hostPath}, with the rules of {@code docker cp}: when
+     * {@code hostPath} is an existing directory, the copy goes inside it under the guest's name
+     * ({@code download("/root/out", Path.of("."))} makes {@code ./out}); else it is created at {@code hostPath}
+     * (missing parents too). A file replaces a file of the same path; a tree merges into a directory of the same
+     * path, replacing its files of the same names. Nothing on the host that the download does not replace file for
+     * file is deleted.
+     *
+     * <p>Every file is written beside its destination under a temporary name ({@code .osrun-partial-*}), synced to
+     * disk and renamed into place only when all were written: a failed download (a missing guest path, a full disk)
+     * leaves the host as it was, and each file is always either the old one or the new one, never a mix.
+     *
+     * @throws OsrunException when the guest has nothing at {@code guestPath}, or a file would replace a directory
+     *                        (or a directory a file); nothing on the host changed
+     */
     void download(String guestPath, Path hostPath);
 
     /** Saves the VM's disk and memory under {@code name}, replacing a snapshot of that name. */

@@ -18,8 +18,11 @@ import java.util.List;
 /**
  * The seed's debugging ports, opened only when asked for: {@code --debug-ports} (or {@code OSRUN_DEBUG_PORTS=1})
  * opens VNC on 5950, the QEMU monitor (HMP) on 55556, the guest agent on 44444 and noVNC on 8000; {@code --vnc}
- * opens only noVNC on 8000 (its VNC then listens on loopback). None of them asks for a password: whoever reaches
- * them controls the VM, which is why they are off by default.
+ * opens only noVNC on 8000 (its VNC then listens on loopback). They listen on the bind address (loopback unless
+ * asked otherwise; every interface in a container, where {@code docker -p 127.0.0.1:...} publishes them on the host's
+ * loopback). None of them asks for a password: whoever reaches them controls the VM, and the QEMU monitor runs
+ * commands on the machine that runs QEMU. In {@link dev.osrun.NetworkMode#NAT} that includes code in the guest,
+ * which reaches this machine's loopback at {@code 10.0.2.2}. That is why they are off by default.
  */
 final class DebugPorts implements AutoCloseable {
 
@@ -35,11 +38,13 @@ final class DebugPorts implements AutoCloseable {
 
     private final boolean all;
     private final boolean novnc;
+    private final String address;
     private final List<AutoCloseable> opened = new ArrayList<>();
 
-    DebugPorts(boolean debugPorts, boolean vnc) {
+    DebugPorts(boolean debugPorts, boolean vnc, String bindAddress) {
         this.all = debugPorts;
         this.novnc = debugPorts || vnc;
+        this.address = bindAddress;
     }
 
     /** Whether any port is asked for. */
@@ -50,10 +55,10 @@ final class DebugPorts implements AutoCloseable {
     /** Adds what QEMU itself serves (VNC, the monitor) to the VM's configuration. */
     void configure(LocalVm.Builder builder) {
         if (novnc) {
-            builder.vnc((all ? "0.0.0.0" : "127.0.0.1") + ":" + (VNC - 5900));
+            builder.vnc((all ? address : "127.0.0.1") + ":" + (VNC - 5900));
         }
         if (all) {
-            builder.qemuArgs(List.of("-monitor", "tcp:0.0.0.0:" + MONITOR + ",server=on,wait=off"));
+            builder.qemuArgs(List.of("-monitor", "tcp:" + address + ":" + MONITOR + ",server=on,wait=off"));
         }
     }
 
@@ -70,7 +75,7 @@ final class DebugPorts implements AutoCloseable {
     /** Opens what osrun serves beside QEMU (the agent relay) once the VM runs. */
     void open(LocalVm vm) {
         if (all) {
-            opened.add(AgentPort.open(new InetSocketAddress("0.0.0.0", AGENT), vm.machine().agent()));
+            opened.add(AgentPort.open(new InetSocketAddress(address, AGENT), vm.machine().agent()));
         }
     }
 
@@ -81,7 +86,7 @@ final class DebugPorts implements AutoCloseable {
             return;
         }
         List<String> command = List.of("websockify", "--web", NOVNC_WEB.toString(),
-                "0.0.0.0:" + NOVNC, "127.0.0.1:" + VNC);
+                address + ":" + NOVNC, "127.0.0.1:" + VNC);
         try {
             Path log = Files.createTempFile("osrun-websockify", ".log");
             Process websockify = new ProcessBuilder(command)
@@ -89,17 +94,17 @@ final class DebugPorts implements AutoCloseable {
                     .redirectOutput(log.toFile())
                     .start();
             opened.add(websockify::destroy);
-            awaitListening(websockify, log);
+            awaitListening(websockify, log, address.equals("0.0.0.0") ? "127.0.0.1" : address);
         } catch (IOException e) {
             log.warn("Cannot start noVNC ({}): {}", String.join(" ", command), e.getMessage());
         }
     }
 
     /** Waits (boundedly) until websockify accepts connections, so that the address osrun prints works at once. */
-    private static void awaitListening(Process websockify, Path output) throws IOException {
+    private static void awaitListening(Process websockify, Path output, String host) throws IOException {
         long deadline = System.nanoTime() + NOVNC_START.toNanos();
         while (System.nanoTime() < deadline && websockify.isAlive()) {
-            try (Socket probe = new Socket("127.0.0.1", NOVNC)) {
+            try (Socket probe = new Socket(host, NOVNC)) {
                 log.info("noVNC on port {} (pid {})", NOVNC, websockify.pid());
                 return;
             } catch (ConnectException notYet) {
@@ -120,7 +125,8 @@ final class DebugPorts implements AutoCloseable {
         if (!novnc) {
             return "";
         }
-        return "Its screen: noVNC at http://localhost:" + NOVNC + "/vnc.html"
+        String host = address.equals("0.0.0.0") || address.equals("127.0.0.1") ? "localhost" : address;
+        return "Its screen: noVNC at http://" + host + ":" + NOVNC + "/vnc.html"
                 + (all ? "; VNC at port " + VNC + ", QEMU monitor at port " + MONITOR + ", guest agent at port " + AGENT : "")
                 + ". ";
     }

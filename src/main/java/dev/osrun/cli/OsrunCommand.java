@@ -1,11 +1,15 @@
 package dev.osrun.cli;
 
 import dev.osrun.GuestKind;
+import dev.osrun.engine.PortForward;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -22,11 +26,16 @@ import java.util.concurrent.Callable;
         subcommands = {ServeCommand.class, CacheCommand.class},
         description = "Short-lived Windows (or tiny Linux) VMs: runs <command> in a VM restored from a snapshot.",
         footer = {"", "Exit code: the command's own; 2 for a bad flag; 125 when osrun itself failed.",
-                "Environment: OSRUN_GUEST, OSRUN_ACCEL (auto|kvm|tcg), OSRUN_CACHE, OSRUN_DEBUG_PORTS=1, TZ."})
+                "Environment: OSRUN_GUEST, OSRUN_ACCEL (auto|kvm|tcg), OSRUN_CACHE, TZ,",
+                "OSRUN_NETWORK (nat|isolated), OSRUN_BIND_ADDRESS,",
+                "OSRUN_DEBUG_PORTS (1/0, true/false, yes/no)."})
 public final class OsrunCommand implements Callable<Integer> {
 
     /** Exit code when osrun itself failed, as {@code docker run} uses it. */
     public static final int EXIT_OSRUN_FAILED = 125;
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Display this help")
     boolean help;
@@ -47,8 +56,9 @@ public final class OsrunCommand implements Callable<Integer> {
             description = "Restore from this snapshot (default: ${DEFAULT-VALUE})")
     String useSnapshot;
 
-    @Option(names = {"-f", "--forward-port"}, paramLabel = "PORT", description = "Forward this TCP port to the guest (repeatable)")
-    List<Integer> forwardPorts = new ArrayList<>();
+    @Option(names = {"-f", "--forward-port"}, paramLabel = "[ADDRESS:]PORT",
+            description = "Forward this TCP port to the guest, listening on ADDRESS (default: --bind-address) (repeatable)")
+    List<String> forwardPorts = new ArrayList<>();
 
     @Option(names = {"-d", "--drive"}, paramLabel = "PATH", description = "Use this qcow2 drive instead of the provisioned one")
     String drive;
@@ -57,11 +67,18 @@ public final class OsrunCommand implements Callable<Integer> {
     VmOptions vm = new VmOptions();
 
     @Option(names = "--debug-ports", defaultValue = "${env:OSRUN_DEBUG_PORTS:-false}", fallbackValue = "true", arity = "0..1",
-            description = "Open the seed's debugging ports: VNC 5950, QEMU monitor 55556, agent 44444 (unauthenticated!)")
+            paramLabel = "BOOL", converter = YesNo.DebugPortsConverter.class,
+            description = "Open the seed's debugging ports: VNC 5950, QEMU monitor 55556, agent 44444 (unauthenticated!; "
+                    + "env OSRUN_DEBUG_PORTS=1)")
     boolean debugPorts;
 
     @Option(names = "--vnc", description = "Serve the screen through noVNC on port 8000")
     boolean vnc;
+
+    @Option(names = "--bind-address", paramLabel = "ADDRESS", defaultValue = "${env:OSRUN_BIND_ADDRESS:-127.0.0.1}",
+            description = "Where forwards and the debugging ports listen (default: 127.0.0.1, this machine only; env "
+                    + "OSRUN_BIND_ADDRESS, which the image sets to 0.0.0.0 so that docker -p can publish them)")
+    String bindAddress;
 
     @Parameters(paramLabel = "<command>", arity = "0..*", description = "The command line to run in the guest")
     List<String> command = new ArrayList<>();
@@ -69,6 +86,28 @@ public final class OsrunCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         return new RunCommand(this).run();
+    }
+
+    /** Where forwards and the debugging ports listen: {@code --bind-address}, else {@code OSRUN_BIND_ADDRESS}, else loopback. */
+    String bindAddress() {
+        try {
+            return PortForward.requireIpv4(bindAddress);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--bind-address (or OSRUN_BIND_ADDRESS): " + e.getMessage());
+        }
+    }
+
+    /** The {@code -f} forwards, each on its own address or on {@link #bindAddress()}. */
+    List<PortForward> forwards() {
+        List<PortForward> forwards = new ArrayList<>();
+        for (String forward : forwardPorts) {
+            try {
+                forwards.add(PortForward.parse(forward, bindAddress()));
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), "-f: " + e.getMessage());
+            }
+        }
+        return forwards;
     }
 
     /** Runs osrun with these arguments and returns the exit code. */

@@ -5,6 +5,7 @@ import dev.osrun.ExecResult;
 import dev.osrun.OsrunException;
 import dev.osrun.Accel;
 import dev.osrun.engine.AccelResolver;
+import dev.osrun.engine.PortForward;
 import dev.osrun.local.LocalVm;
 
 import java.io.BufferedReader;
@@ -16,6 +17,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -36,6 +38,8 @@ final class RunCommand {
             return 2;
         }
         String line = String.join(" ", options.command);
+        String bindAddress = options.bindAddress();
+        List<PortForward> forwards = options.forwards();
         Accel accel = options.vm.accel();
         Environment.warnings(accel).forEach(warning -> err.println("osrun: warning: " + warning));
 
@@ -45,8 +49,8 @@ final class RunCommand {
         if (options.drive != null) {
             builder.disk(Path.of(options.drive));
         }
-        options.forwardPorts.forEach(builder::forwardPort);
-        DebugPorts debugPorts = new DebugPorts(options.debugPorts, options.vnc);
+        forwards.forEach(builder::forward);
+        DebugPorts debugPorts = new DebugPorts(options.debugPorts, options.vnc, bindAddress);
         debugPorts.configure(builder);
 
         AtomicReference<LocalVm> running = new AtomicReference<>();
@@ -119,6 +123,11 @@ final class RunCommand {
     /** Checks about the surroundings that deserve a warning before a run. */
     static final class Environment {
         private Environment() {
+        }
+
+        /** Whether this process runs in a container (Docker's or Podman's marker file). */
+        static boolean inContainer() {
+            return Files.exists(Path.of("/.dockerenv")) || Files.exists(Path.of("/run/.containerenv"));
         }
 
         static java.util.List<String> warnings(Accel accel) {

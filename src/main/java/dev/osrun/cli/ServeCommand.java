@@ -1,5 +1,6 @@
 package dev.osrun.cli;
 
+import dev.osrun.engine.PortForward;
 import dev.osrun.local.LocalVm;
 import dev.osrun.server.Auth;
 import dev.osrun.server.ControlServer;
@@ -16,8 +17,6 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -33,7 +32,7 @@ import java.util.concurrent.Callable;
 @Command(name = "serve", sortOptions = false, usageHelpAutoWidth = true,
         description = "Keeps a VM running behind the control API (HTTP/JSON, bearer token) until SIGTERM/SIGINT.",
         footer = {"", "Environment: OSRUN_TOKEN (else a random token is printed once as OSRUN_TOKEN=...), OSRUN_GUEST, "
-                + "OSRUN_ACCEL, OSRUN_CACHE."})
+                + "OSRUN_ACCEL, OSRUN_NETWORK (nat|isolated), OSRUN_CACHE."})
 final class ServeCommand implements Callable<Integer> {
 
     private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
@@ -56,7 +55,7 @@ final class ServeCommand implements Callable<Integer> {
     int port;
 
     @Option(names = "--bind", paramLabel = "ADDRESS",
-            description = "Listen on this address (default: 0.0.0.0 in a container, else 127.0.0.1)")
+            description = "Listen on this address (default: OSRUN_BIND_ADDRESS, else 0.0.0.0 in a container, else 127.0.0.1)")
     String bind;
 
     @Option(names = "--forward", paramLabel = "PORT",
@@ -71,6 +70,18 @@ final class ServeCommand implements Callable<Integer> {
             description = "Run on the cached disk itself, so saved snapshots outlive the server (one server per cache at a time)")
     boolean persistent;
 
+    /** The control API's address: {@code --bind}, else {@code OSRUN_BIND_ADDRESS}, else every interface in a container, else loopback. */
+    private String bindAddress() {
+        String fromEnvironment = System.getenv("OSRUN_BIND_ADDRESS");
+        if (bind != null) {
+            return bind;
+        }
+        if (fromEnvironment != null && !fromEnvironment.isBlank()) {
+            return fromEnvironment.trim();
+        }
+        return RunCommand.Environment.inContainer() ? "0.0.0.0" : "127.0.0.1";
+    }
+
     @Override
     public Integer call() throws InterruptedException {
         if (port < 0 || port > 65535) {
@@ -84,7 +95,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         ControlServer server = ControlServer.builder(vm.guest)
                 .token(token)
-                .bindAddress(bind != null ? bind : inContainer() ? "0.0.0.0" : "127.0.0.1")
+                .bindAddress(bindAddress())
                 .port(port)
                 .start();
         if (generated) {
@@ -97,8 +108,9 @@ final class ServeCommand implements Callable<Integer> {
         LocalVm.Builder builder = vm.builder(snapshot)
                 .persistent(persistent)
                 .progress(server::progress);
-        forwards.forEach(builder::forwardPort);
-        try (DebugPorts debugPorts = new DebugPorts(false, vnc)) {
+        String address = bindAddress();
+        forwards.forEach(port -> builder.forward(new PortForward(address, port, port)));
+        try (DebugPorts debugPorts = new DebugPorts(false, vnc, address)) {
             debugPorts.configure(builder);
             server.launch(() -> {
                 LocalVm started = builder.start();
@@ -108,9 +120,5 @@ final class ServeCommand implements Callable<Integer> {
             server.awaitStop();
         }
         return 0;
-    }
-
-    private static boolean inContainer() {
-        return Files.exists(Path.of("/.dockerenv")) || Files.exists(Path.of("/run/.containerenv"));
     }
 }

@@ -12,16 +12,18 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.UUID;
 
 /**
- * Moves files and directory trees between the host and the guest.
+ * Moves files and directory trees between the host and the guest, with the rules of {@code docker cp}.
  *
  * <p>Through the share when it is mounted: an upload copies into a transfer directory of the share on the host,
- * then the guest copies from there into place; a download is the reverse. Without a share, single files go
- * through the agent's {@code guest-file-*} calls in 1 MiB chunks; directory trees need the share.
+ * then the guest copies from there into place ({@code cp -R}, {@code Copy-Item -Recurse}); a download is the
+ * reverse, and {@link HostPlacement} puts the result in place on the host. Without a share, single files go through
+ * the agent's {@code guest-file-*} calls in 1 MiB chunks; directory trees need the share.
  */
 final class FileTransfer {
 
@@ -43,9 +45,14 @@ final class FileTransfer {
             uploadThroughAgent(hostPath, guestPath);
             return;
         }
+        Path name = hostPath.toAbsolutePath().normalize().getFileName();
+        if (name == null) {
+            throw new OsrunException("Cannot upload " + hostPath + ": upload a directory below the root, not the root itself");
+        }
         Path xfer = newTransferDir();
         try {
-            Path payload = xfer.resolve("payload");
+            // Named as on the host, so that a copy into an existing guest directory keeps the host's name.
+            Path payload = xfer.resolve(name.toString());
             copyTree(hostPath, payload);
             guestCopy(machine.profile().sharePath(relative(payload)), guestPath, "upload " + hostPath + " to " + guestPath);
         } finally {
@@ -62,21 +69,16 @@ final class FileTransfer {
         try {
             Path payload = xfer.resolve("payload");
             guestCopy(guestPath, machine.profile().sharePath(relative(payload)), "download " + guestPath + " to " + hostPath);
-            CommandRunner.deleteTree(hostPath);
-            Path parent = hostPath.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-            try {
-                Files.move(payload, hostPath, StandardCopyOption.ATOMIC_MOVE);
-            } catch (IOException crossDevice) {
-                copyTree(payload, hostPath);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot place the downloaded " + guestPath + " at " + hostPath, e);
+            HostPlacement.place(payload, HostPlacement.destination(hostPath, lastName(guestPath)));
         } finally {
             CommandRunner.deleteTree(xfer);
         }
+    }
+
+    /** The last name of a guest path, Linux or Windows: {@code out} for {@code /root/out/} or {@code C:\out\}. */
+    static String lastName(String guestPath) {
+        String path = guestPath.replaceAll("[/\\\\]+$", "");
+        return path.substring(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
     }
 
     private void guestCopy(String from, String to, String what) {
@@ -143,15 +145,12 @@ final class FileTransfer {
     }
 
     private void downloadThroughAgent(String guestPath, Path hostPath) {
+        Path destination = HostPlacement.destination(hostPath, lastName(guestPath));
         GuestAgentClient agent = machine.agent();
         long handle = machine.call("opening " + guestPath + " for reading", () -> agent.fileOpen(guestPath, "rb"));
-        Path partial = hostPath.resolveSibling(hostPath.getFileName() + ".osrun-partial");
+        Path partial = machine.spec().runDir().resolve("download-" + UUID.randomUUID());
         try {
-            Path parent = hostPath.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-            try (OutputStream out = Files.newOutputStream(partial)) {
+            try (OutputStream out = Files.newOutputStream(partial, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 while (true) {
                     FileChunk chunk = machine.call("reading " + guestPath, () -> agent.fileRead(handle, AGENT_CHUNK));
                     out.write(chunk.data());
@@ -159,21 +158,16 @@ final class FileTransfer {
                         break;
                     }
                 }
+            } catch (IOException e) {
+                throw new OsrunException("Cannot write the download of " + guestPath + " to " + partial + " (" + e + ")", e);
             }
-            CommandRunner.deleteTree(hostPath);
-            Files.move(partial, hostPath, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot write " + hostPath, e);
+            HostPlacement.place(partial, destination);
         } finally {
             machine.call("closing " + guestPath, () -> {
                 agent.fileClose(handle);
                 return null;
             });
-            try {
-                Files.deleteIfExists(partial);
-            } catch (IOException ignored) {
-                // nothing more to do: the partial file is only in the way of a retry
-            }
+            CommandRunner.deleteTree(partial);
         }
     }
 }

@@ -35,7 +35,11 @@ public interface GuestProfile {
     /** The program that kills process {@code pid} and all its descendants. */
     AgentExec killTree(long pid);
 
-    /** The program that copies the file or tree {@code from} to {@code to}, replacing {@code to}, creating parents. */
+    /**
+     * The program that copies the file or tree {@code from} to {@code to} as {@code cp -R} does, creating parents:
+     * into {@code to} when that is an existing directory (under {@code from}'s name), else to {@code to}; files of the
+     * same path are replaced, nothing else is deleted.
+     */
     AgentExec copy(String from, String to);
 
     /** The program that mounts the share in the guest, if the guest needs one (Windows reaches it by UNC path). */

@@ -81,7 +81,7 @@ public final class LinuxProfile implements GuestProfile {
     @Override
     public AgentExec copy(String from, String to) {
         return new AgentExec("/bin/sh", List.of("-c",
-                "rm -rf -- \"$2\" && mkdir -p -- \"$(dirname -- \"$2\")\" && cp -R -- \"$1\" \"$2\"", "osrun-copy", from, to), null);
+                "mkdir -p -- \"$(dirname -- \"$2\")\" && cp -R -- \"$1\" \"$2\"", "osrun-copy", from, to), null);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.osrun.engine;
 
 import dev.osrun.Accel;
+import dev.osrun.NetworkMode;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -22,14 +23,16 @@ import java.util.Optional;
  * @param initrd       the initramfs for {@code kernel}
  * @param kernelAppend the kernel command line
  * @param shareDir     a host directory the guest sees as {@code \\10.0.2.4\qemu}, or null for none
- * @param forwards     host ports forwarded to the guest
+ * @param network      what the guest's network reaches: {@link NetworkMode#NAT} (outbound, and the host's loopback
+ *                     at {@code 10.0.2.2}) or {@link NetworkMode#ISOLATED} (nothing but the share)
+ * @param forwards     host ports forwarded to the guest (they work in either mode)
  * @param vncDisplay   a VNC listen address such as {@code 127.0.0.1:50}, or null for none
  * @param loadSnapshot a snapshot to restore at start ({@code -loadvm}), or null to boot
  * @param extraArgs    further arguments appended as they are (firmware, TPM, install media)
  */
 public record MachineSpec(String qemuBinary, String machineType, Accel accel, String cpuModel, int memoryMiB, int cpus,
                           Path disk, Path runDir, Path kernel, Path initrd, String kernelAppend, Path shareDir,
-                          List<PortForward> forwards, String vncDisplay, String loadSnapshot, List<String> extraArgs) {
+                          NetworkMode network, List<PortForward> forwards, String vncDisplay, String loadSnapshot, List<String> extraArgs) {
 
     /** Checks the required parts and copies the lists. */
     public MachineSpec {
@@ -38,6 +41,7 @@ public record MachineSpec(String qemuBinary, String machineType, Accel accel, St
         Objects.requireNonNull(accel, "accel");
         Objects.requireNonNull(disk, "disk");
         Objects.requireNonNull(runDir, "runDir");
+        Objects.requireNonNull(network, "network");
         if (memoryMiB < 64) {
             throw new IllegalArgumentException("memoryMiB must be at least 64, was " + memoryMiB);
         }
@@ -56,7 +60,7 @@ public record MachineSpec(String qemuBinary, String machineType, Accel accel, St
     /** A copy of this spec with the snapshot to restore at start. */
     public MachineSpec withLoadSnapshot(String name) {
         return new MachineSpec(qemuBinary, machineType, accel, cpuModel, memoryMiB, cpus, disk, runDir, kernel, initrd,
-                kernelAppend, shareDir, forwards, vncDisplay, name, extraArgs);
+                kernelAppend, shareDir, network, forwards, vncDisplay, name, extraArgs);
     }
 
     /** The QMP socket in {@link #runDir()}. */
@@ -98,6 +102,7 @@ public record MachineSpec(String qemuBinary, String machineType, Accel accel, St
         private Path initrd;
         private String kernelAppend;
         private Path shareDir;
+        private NetworkMode network = NetworkMode.NAT;
         private List<PortForward> forwards = List.of();
         private String vncDisplay;
         private String loadSnapshot;
@@ -137,6 +142,9 @@ public record MachineSpec(String qemuBinary, String machineType, Accel accel, St
         /** Shares this host directory with the guest as {@code \\10.0.2.4\qemu}. */
         public Builder shareDir(Path value) { this.shareDir = value; return this; }
 
+        /** Sets what the guest's network reaches (default {@link NetworkMode#NAT}). */
+        public Builder network(NetworkMode value) { this.network = value; return this; }
+
         /** Forwards these host ports to the guest. */
         public Builder forwards(List<PortForward> value) { this.forwards = value; return this; }
 
@@ -152,7 +160,7 @@ public record MachineSpec(String qemuBinary, String machineType, Accel accel, St
         /** Builds the spec. @throws IllegalArgumentException when a value is out of range */
         public MachineSpec build() {
             return new MachineSpec(qemuBinary, machineType, accel, cpuModel, memoryMiB, cpus, disk, runDir, kernel,
-                    initrd, kernelAppend, shareDir, forwards, vncDisplay, loadSnapshot, extraArgs);
+                    initrd, kernelAppend, shareDir, network, forwards, vncDisplay, loadSnapshot, extraArgs);
         }
     }
 }

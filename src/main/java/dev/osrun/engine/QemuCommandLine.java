@@ -1,6 +1,7 @@
 package dev.osrun.engine;
 
 import dev.osrun.Accel;
+import dev.osrun.NetworkMode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,7 +12,7 @@ import java.util.List;
  *
  * <p>The VM gets: no default devices; QMP on a unix socket; the guest agent on a virtio-serial port named
  * {@code org.qemu.guest_agent.0}; the serial console in a file; user networking (with {@code smb=} and
- * {@code hostfwd=} when asked); the disk as virtio; a standard VGA for screenshots; a pvpanic device so a guest
+ * {@code hostfwd=} when asked, {@code restrict=on} in {@link NetworkMode#ISOLATED}); the disk as virtio; a standard VGA for screenshots; a pvpanic device so a guest
  * panic becomes a QMP event.
  */
 public final class QemuCommandLine {
@@ -67,11 +68,15 @@ public final class QemuCommandLine {
 
     private static String netdev(MachineSpec spec) {
         StringBuilder netdev = new StringBuilder("user,id=net0");
+        if (spec.network() == NetworkMode.ISOLATED) {
+            netdev.append(",restrict=on"); // no route to the host or beyond; the share and the forwards still work
+        }
         if (spec.shareDir() != null) {
             netdev.append(",smb=").append(escape(spec.shareDir()));
         }
         for (PortForward forward : spec.forwards()) {
-            netdev.append(",hostfwd=tcp::").append(forward.hostPort()).append("-:").append(forward.guestPort());
+            netdev.append(",hostfwd=tcp:").append(forward.hostAddress()).append(':').append(forward.hostPort())
+                    .append("-:").append(forward.guestPort());
         }
         return netdev.toString();
     }

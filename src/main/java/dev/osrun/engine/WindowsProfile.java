@@ -183,8 +183,9 @@ public final class WindowsProfile implements GuestProfile {
     }
 
     /**
-     * {@code osrun-exec.exe --copy}: the launcher itself copies the file or tree (no shell, no PowerShell start),
-     * replacing {@code to} and creating its parents; both paths travel base64-encoded.
+     * {@code osrun-exec.exe --copy}: the launcher itself copies the file or tree (no shell, no PowerShell start), as
+     * docker cp does: files replace files, a tree merges into an existing directory, nothing else is deleted; it
+     * creates missing parents; both paths travel base64-encoded.
      */
     @Override
     public AgentExec copy(String from, String to) {

@@ -7,6 +7,7 @@ import dev.osrun.GuestPathNotFoundException;
 import dev.osrun.VmClosedException;
 import dev.osrun.GuestKind;
 import dev.osrun.GuestOs;
+import dev.osrun.NetworkMode;
 import dev.osrun.OsrunException;
 import dev.osrun.SnapshotInfo;
 import dev.osrun.SnapshotNotFoundException;
@@ -225,6 +226,7 @@ public abstract sealed class LocalVm implements Vm permits LocalLinuxVm, LocalWi
         private Path shareDir;
         private boolean share = true;
         private Path disk;
+        private NetworkMode network = NetworkMode.NAT;
         private final List<PortForward> forwards = new ArrayList<>();
         private String vncDisplay;
         private final List<String> qemuArgs = new ArrayList<>();
@@ -269,8 +271,17 @@ public abstract sealed class LocalVm implements Vm permits LocalLinuxVm, LocalWi
          */
         public Builder withoutShare() { this.share = false; return this; }
 
-        /** Forwards a host port to the same port in the guest. */
+        /**
+         * Sets what code in the guest can reach (default {@link NetworkMode#NAT}: outbound, like a container, and
+         * this host's loopback at {@code 10.0.2.2}; {@link NetworkMode#ISOLATED}: nothing but the share).
+         */
+        public Builder network(NetworkMode value) { this.network = java.util.Objects.requireNonNull(value, "network"); return this; }
+
+        /** Forwards a port of this host's loopback ({@code 127.0.0.1}) to the same port in the guest. */
         public Builder forwardPort(int port) { this.forwards.add(new PortForward(port, port)); return this; }
+
+        /** Forwards a host port, listening on the forward's address, to a port in the guest. */
+        public Builder forward(PortForward forward) { this.forwards.add(forward); return this; }
 
         /** Serves the screen over VNC at this address, e.g. {@code 0.0.0.0:50}. */
         public Builder vnc(String display) { this.vncDisplay = display; return this; }
@@ -325,6 +336,7 @@ public abstract sealed class LocalVm implements Vm permits LocalLinuxVm, LocalWi
                     spec.directKernel(tiny.kernel(), tiny.initrd(), TinyGuest.KERNEL_APPEND);
                 }
                 spec.shareDir(!share ? null : shareDir != null ? shareDir : runDir.resolve("share"))
+                        .network(network)
                         .forwards(forwards)
                         .vncDisplay(vncDisplay)
                         .loadSnapshot(snapshot)

@@ -80,15 +80,6 @@ public final class QemuTools {
     }
 
     /**
-     * Checks a qcow2 image's consistency ({@code qemu-img check}).
-     *
-     * @throws OsrunException when the image has errors or leaks that make it unsafe to use; the message carries the report
-     */
-    public static void check(Path image) {
-        run(List.of("qemu-img", "check", "-q", image.toString()));
-    }
-
-    /**
      * The snapshot names in a qcow2 image, read from {@code qemu-img info --output=json} (with {@code -U}, so an
      * image a running QEMU holds can be read too).
      */

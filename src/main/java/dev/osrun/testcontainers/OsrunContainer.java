@@ -287,7 +287,7 @@ public class OsrunContainer extends GenericContainer<OsrunContainer> {
     @Override
     protected void doStart() {
         if (cacheFrom != null && Files.isRegularFile(cacheFrom)) {
-            CacheImport.run(getDockerImageName(), cacheVolume, cacheFrom, hardwareFlags(), startupTimeout());
+            CacheImport.run(DockerImageName.parse(getDockerImageName()), cacheVolume, cacheFrom, hardwareFlags(), startupTimeout());
         }
         super.doStart();
     }

@@ -28,6 +28,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
@@ -53,6 +54,16 @@ class DebugPortsTest {
             osrun.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
             osrun.destroyForcibly();
             osrun.waitFor(30, TimeUnit.SECONDS);
+            // the ports are free again once QEMU and the agent relay are gone
+            await("osrun's ports to close").atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                    .until(() -> PORTS.stream().allMatch(port -> {
+                        try {
+                            return ListeningSockets.addresses(port).isEmpty();
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    }));
+            osrun = null;
         }
     }
 
@@ -76,6 +87,53 @@ class DebugPortsTest {
                 .isEqualTo("\u00ff{\"return\":7}\n");
         assertThat(talk(DebugPorts.AGENT, "{\"execute\":\"guest-no-such-command\"}\n", "\n")).contains("\"error\"");
         assertThat(talk(DebugPorts.VNC, "", "\n")).startsWith("RFB 003.");
+    }
+
+    @Test
+    void osrunDebugPortsSetAsDocumentedOpensThePorts() throws Exception {
+        for (String yes : List.of("1", "yes")) {
+            start(Map.of("OSRUN_DEBUG_PORTS", yes), "echo ready; sleep 600");
+
+            assertThat(talk(DebugPorts.MONITOR, "info status\n", "VM status: running")).as("OSRUN_DEBUG_PORTS=%s", yes)
+                    .contains("VM status: running");
+            stop();
+        }
+    }
+
+    @Test
+    void theDebuggingPortsAndForwardsListenOnLoopbackOnlyUnlessAskedOtherwise() throws Exception {
+        int forward = freePort();
+        start("echo ready; sleep 600", "--debug-ports", "-f", Integer.toString(forward));
+
+        for (int port : debuggingPortsAnd(forward)) {
+            assertThat(ListeningSockets.addresses(port)).as("where port %d listens", port).containsOnly("127.0.0.1");
+        }
+        stop();
+
+        int everywhere = freePort();
+        start("echo ready; sleep 600", "--debug-ports", "--bind-address", "0.0.0.0", "-f", Integer.toString(forward),
+                "-f", "0.0.0.0:" + everywhere);
+
+        for (int port : debuggingPortsAnd(forward, everywhere)) {
+            assertThat(ListeningSockets.addresses(port)).as("where port %d listens", port)
+                    .isNotEmpty().allMatch(address -> address.equals("0.0.0.0") || address.equals("0:0:0:0:0:0:0:0"));
+        }
+    }
+
+    /** The debugging ports (noVNC where it is installed) and these. */
+    private static List<Integer> debuggingPortsAnd(Integer... more) {
+        List<Integer> ports = new ArrayList<>(List.of(DebugPorts.MONITOR, DebugPorts.AGENT, DebugPorts.VNC));
+        if (Files.isRegularFile(DebugPorts.NOVNC_WEB.resolve("vnc.html"))) {
+            ports.add(DebugPorts.NOVNC);
+        }
+        ports.addAll(List.of(more));
+        return ports;
+    }
+
+    private static int freePort() throws IOException {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
     }
 
     @Test
@@ -136,12 +194,20 @@ class DebugPortsTest {
 
     /** Starts osrun with the tiny guest and waits until the command prints {@code ready}. */
     private void start(String command, String... flags) throws IOException {
+        start(Map.of(), command, flags);
+    }
+
+    /** Starts osrun with these environment variables added. */
+    private void start(Map<String, String> environment, String command, String... flags) throws IOException {
+        stdout.clear();
         List<String> argv = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), OsrunCommand.class.getName(), "--guest", "tiny"));
         argv.addAll(List.of(flags));
         argv.add(command);
-        osrun = new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        ProcessBuilder builder = new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.INHERIT);
+        builder.environment().putAll(environment);
+        osrun = builder.start();
         osrun.getOutputStream().close();
         Thread reader = new Thread(() -> {
             try (BufferedReader in = new BufferedReader(new InputStreamReader(osrun.getInputStream(), StandardCharsets.UTF_8))) {

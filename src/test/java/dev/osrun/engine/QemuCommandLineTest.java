@@ -1,6 +1,7 @@
 package dev.osrun.engine;
 
 import dev.osrun.Accel;
+import dev.osrun.NetworkMode;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -47,9 +48,31 @@ class QemuCommandLineTest {
                 .build();
 
         assertThat(QemuCommandLine.build(spec, Accel.TCG))
-                .containsSequence("-netdev", "user,id=net0,smb=/tmp/share,,with,,commas,hostfwd=tcp::8080-:80")
+                .containsSequence("-netdev", "user,id=net0,smb=/tmp/share,,with,,commas,hostfwd=tcp:127.0.0.1:8080-:80")
                 .containsSequence("-loadvm", "provisioned")
                 .containsSequence("-vnc", "127.0.0.1:50");
+    }
+
+    @Test
+    void theNetworkIsNatByDefaultAndIsolatedIsRestricted() {
+        assertThat(QemuCommandLine.build(tiny.build(), Accel.TCG)).containsSequence("-netdev", "user,id=net0");
+        MachineSpec isolated = tiny.network(NetworkMode.ISOLATED).shareDir(Path.of("/tmp/share"))
+                .forwards(List.of(new PortForward("0.0.0.0", 2222, 22))).build();
+
+        assertThat(QemuCommandLine.build(isolated, Accel.TCG))
+                .containsSequence("-netdev", "user,id=net0,restrict=on,smb=/tmp/share,hostfwd=tcp:0.0.0.0:2222-:22");
+    }
+
+    @Test
+    void aForwardListensOnLoopbackUnlessItNamesAnAddress() {
+        assertThat(PortForward.parse("8080", PortForward.LOOPBACK)).isEqualTo(new PortForward("127.0.0.1", 8080, 8080));
+        assertThat(PortForward.parse("0.0.0.0:8080", PortForward.LOOPBACK)).isEqualTo(new PortForward("0.0.0.0", 8080, 8080));
+        assertThat(new PortForward(80, 8080).hostAddress()).isEqualTo("127.0.0.1");
+        assertThatThrownBy(() -> PortForward.parse("localhost:8080", "127.0.0.1"))
+                .hasMessageContaining("IPv4 address such as 127.0.0.1").hasMessageContaining("'localhost'");
+        assertThatThrownBy(() -> PortForward.parse("256.0.0.1:80", "127.0.0.1")).hasMessageContaining("'256.0.0.1'");
+        assertThatThrownBy(() -> PortForward.parse("80,smb=/etc", "127.0.0.1")).hasMessageContaining("PORT or ADDRESS:PORT");
+        assertThatThrownBy(() -> PortForward.parse("70000", "127.0.0.1")).hasMessageContaining("between 1 and 65535");
     }
 
     @Test

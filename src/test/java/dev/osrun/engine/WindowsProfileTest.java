@@ -183,6 +183,7 @@ class WindowsProfileTest {
         assertThat(copy.args()).hasSize(3).first().isEqualTo("--copy");
         assertThat(decode(copy.args().get(1))).isEqualTo("\\\\10.0.2.4\\qemu\\a");
         assertThat(decode(copy.args().get(2))).isEqualTo("C:\\it's ü");
+        assertThat(copy.args()).noneMatch(arg -> arg.contains("Remove-Item"));
         assertThat(windows.mountShare()).isEmpty();
     }
 }

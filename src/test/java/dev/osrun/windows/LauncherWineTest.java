@@ -254,7 +254,7 @@ class LauncherWineTest {
     }
 
     @Test
-    void copyPutsATreeUnderParentsItCreatesAndReplacesWhatWasThere() throws IOException {
+    void copyPutsATreeUnderParentsItCreatesThenIntoTheDirectoryAsCpDoes() throws IOException {
         Path from = job.resolve("from ü");
         Files.createDirectories(from.resolve("sub dir/empty"));
         Files.writeString(from.resolve("a.txt"), "A");
@@ -275,8 +275,15 @@ class LauncherWineTest {
         Wine.Run second = copy(from, to);
 
         assertThat(second.exitCode()).as("launcher stderr: %s", second.stderr()).isZero();
-        assertThat(to.resolve("stale.txt")).doesNotExist();
-        assertThat(to.resolve("a.txt")).hasContent("A2");
+        assertThat(to.resolve("from ü/a.txt")).as("into the existing directory, under its own name").hasContent("A2");
+        assertThat(to.resolve("a.txt")).hasContent("A");
+        assertThat(to.resolve("stale.txt")).as("not replaced, so not deleted").hasContent("from before");
+
+        Files.writeString(from.resolve("a.txt"), "A3");
+        Wine.Run third = copy(from, to);
+        assertThat(third.exitCode()).as("launcher stderr: %s", third.stderr()).isZero();
+        assertThat(to.resolve("from ü/a.txt")).as("a file replaces a file").hasContent("A3");
+        assertThat(to.resolve("from ü/sub dir/b 日本.bin")).hasBinaryContent(payload);
     }
 
     @Test
