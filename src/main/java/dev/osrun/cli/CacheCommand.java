@@ -1,13 +1,13 @@
 package dev.osrun.cli;
 
 import dev.osrun.GuestKind;
-import dev.osrun.OsrunException;
 import dev.osrun.provision.CacheArchive;
 import dev.osrun.provision.CacheDir;
 import dev.osrun.provision.Hardware;
 import dev.osrun.provision.ProvisioningListener;
 import dev.osrun.provision.TinyGuest;
 import dev.osrun.provision.TinyGuestRecipe;
+import dev.osrun.provision.WindowsRecipe;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -39,9 +39,12 @@ final class CacheCommand implements Callable<Integer> {
     /** The provisioned disk that the flags name: the file the cache keeps for this guest, QEMU and hardware. */
     static Path provisionedDisk(CacheDir cache, VmOptions vm) {
         Hardware hardware = Hardware.of(vm.accel(), vm.memoryMiB(), vm.cpus);
-        if (vm.guest != GuestKind.TINY) {
-            throw new OsrunException("osrun cannot provision " + vm.guest.id() + " yet, so it has no cache to export or import. "
-                    + "Use --guest tiny.");
+        if (vm.guest == GuestKind.WINDOWS11) {
+            WindowsRecipe.Options options = WindowsRecipe.Options.fromEnvironment();
+            if (vm.iso != null) {
+                options = options.withIso(vm.iso);
+            }
+            return WindowsRecipe.diskPath(cache, WindowsRecipe.installHardware(hardware), hardware, options);
         }
         return TinyGuestRecipe.diskPath(cache, TinyGuest.locate(), hardware);
     }

@@ -373,7 +373,7 @@ public abstract sealed class LocalVm implements Vm permits LocalLinuxVm, LocalWi
         }
 
         private Path provisionWindows(CacheDir cacheDir, Hardware run) {
-            Hardware install = Hardware.of(accel, Math.max(run.memoryMiB(), 8192), Math.max(run.cpus(), 2));
+            Hardware install = WindowsRecipe.installHardware(run);
             WindowsRecipe.Options options = WindowsRecipe.Options.fromEnvironment().withKeep(keep).withVnc(vncDisplay);
             if (iso != null) {
                 options = options.withIso(iso);

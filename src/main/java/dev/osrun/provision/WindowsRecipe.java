@@ -133,6 +133,41 @@ public final class WindowsRecipe {
     }
 
     /**
+     * The cache path of the provisioned Windows 11 disk for these files, media and hardware (it may not exist yet):
+     * what {@link #provision} returns, without installing anything.
+     */
+    public static Path diskPath(CacheDir cache, Hardware install, Hardware run, Options options) {
+        return layout(cache, install, run, options, ProvisioningListener.NONE).disk();
+    }
+
+    /** The hardware Setup runs on for VMs of {@code run}: at least 8 GiB and 2 CPUs, which Setup needs. */
+    public static Hardware installHardware(Hardware run) {
+        return Hardware.of(run.accel(), Math.max(run.memoryMiB(), 8192), Math.max(run.cpus(), 2));
+    }
+
+    /** Where a provisioning's pieces go, and the keys that name them. */
+    private record Layout(Path initDir, ImageSelection image, List<InstallStep> steps, Path answer, Path disk) {
+    }
+
+    private static Layout layout(CacheDir cache, Hardware install, Hardware run, Options options, ProvisioningListener listener) {
+        Path initDir = options.init();
+        Path cachedIso = cache.resolve(IsoSource.CACHED_ISO);
+        Path knownIso = options.iso() != null ? options.iso() : Files.isRegularFile(cachedIso) ? cachedIso : null;
+        if (knownIso != null) {
+            IsoSource.checkIso(knownIso);
+        }
+        ImageSelection image = ImageSelection.forIso(knownIso, options.env());
+        List<InstallStep> steps = steps(initDir, install, image, VirtioMedia.identity(options.env()));
+        Path status = cache.resolve("." + PREFIX + "-share").resolve(STATUS_LOG);
+        Path answer = cache.resolve(PREFIX + "-answer-" + install.key("answer", hashTree(initDir), image.fact()) + ".iso");
+        StepPipeline pipeline = new StepPipeline(cache, PREFIX, install, "64G",
+                new SetupStepRunner(null, status, listener), listener);
+        List<String> keys = pipeline.keys(steps);
+        Path disk = cache.resolve(PREFIX + "-" + run.key(PREFIX + "-final", RECIPE_VERSION, keys.get(keys.size() - 1)) + ".qcow2");
+        return new Layout(initDir, image, steps, answer, disk);
+    }
+
+    /**
      * Returns the provisioned Windows 11 disk, installing it first if the cache has none for these files and this
      * hardware. A run that was killed resumes from its last complete step.
      *
@@ -142,22 +177,15 @@ public final class WindowsRecipe {
      *                        bring an ISO), or a step fails ({@link StepFailedException}, with the guest's logs)
      */
     public static Path provision(CacheDir cache, Hardware install, Hardware run, Options options, ProvisioningListener listener) {
-        Path initDir = options.init();
-        Path cachedIso = cache.resolve(IsoSource.CACHED_ISO);
-        Path knownIso = options.iso() != null ? options.iso() : Files.isRegularFile(cachedIso) ? cachedIso : null;
-        if (knownIso != null) {
-            IsoSource.checkIso(knownIso);
-        }
-        ImageSelection image = ImageSelection.forIso(knownIso, options.env());
-        List<InstallStep> steps = steps(initDir, install, image, VirtioMedia.identity(options.env()));
+        Layout layout = layout(cache, install, run, options, listener);
+        Path initDir = layout.initDir();
+        ImageSelection image = layout.image();
+        List<InstallStep> steps = layout.steps();
         Path probe = cache.resolve("." + PREFIX + "-probe.qcow2");
         Path share = cache.resolve("." + PREFIX + "-share");
         Path status = share.resolve(STATUS_LOG);
-        Path answer = cache.resolve(PREFIX + "-answer-" + install.key("answer", hashTree(initDir), image.fact()) + ".iso");
-        StepPipeline pipeline = new StepPipeline(cache, PREFIX, install, "64G",
-                new SetupStepRunner(null, status, listener), listener);
-        List<String> keys = pipeline.keys(steps);
-        Path disk = cache.resolve(PREFIX + "-" + run.key(PREFIX + "-final", RECIPE_VERSION, keys.get(keys.size() - 1)) + ".qcow2");
+        Path answer = layout.answer();
+        Path disk = layout.disk();
         if (Files.exists(disk)) {
             return disk;
         }
@@ -180,7 +208,8 @@ public final class WindowsRecipe {
             Files.deleteIfExists(probe);
             QemuTools.createQcow2(probe, "16M");
             SetupMachine machine = new SetupMachine(install, iso, answer, share, probe, virtio, options.vncDisplay());
-            pipeline = new StepPipeline(cache, PREFIX, install, "64G", new SetupStepRunner(machine, status, listener), listener);
+            StepPipeline pipeline = new StepPipeline(cache, PREFIX, install, "64G", new SetupStepRunner(machine, status, listener),
+                    listener);
             Path last = pipeline.run(steps);
             Path partial = cache.temporaryFor(disk);
             try {
