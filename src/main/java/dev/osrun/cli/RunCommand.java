@@ -49,7 +49,7 @@ final class RunCommand {
         if (options.drive != null) {
             builder.disk(Path.of(options.drive));
         }
-        forwards.forEach(builder::forward);
+        forwards.forEach(f -> builder.forward(f.hostAddress(), f.hostPort(), f.guestPort()));
         DebugPorts debugPorts = new DebugPorts(options.debugPorts, options.vnc, bindAddress);
         debugPorts.configure(builder);
 

@@ -1,6 +1,5 @@
 package dev.osrun.cli;
 
-import dev.osrun.engine.PortForward;
 import dev.osrun.local.LocalVm;
 import dev.osrun.server.Auth;
 import dev.osrun.server.ControlServer;
@@ -109,7 +108,7 @@ final class ServeCommand implements Callable<Integer> {
                 .persistent(persistent)
                 .progress(server::progress);
         String address = bindAddress();
-        forwards.forEach(port -> builder.forward(new PortForward(address, port, port)));
+        forwards.forEach(port -> builder.forward(address, port, port));
         try (DebugPorts debugPorts = new DebugPorts(false, vnc, address)) {
             debugPorts.configure(builder);
             server.launch(() -> {

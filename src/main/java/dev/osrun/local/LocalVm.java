@@ -280,8 +280,14 @@ public abstract sealed class LocalVm implements Vm permits LocalLinuxVm, LocalWi
         /** Forwards a port of this host's loopback ({@code 127.0.0.1}) to the same port in the guest. */
         public Builder forwardPort(int port) { this.forwards.add(new PortForward(port, port)); return this; }
 
-        /** Forwards a host port, listening on the forward's address, to a port in the guest. */
-        public Builder forward(PortForward forward) { this.forwards.add(forward); return this; }
+        /**
+         * Forwards {@code hostPort}, listening on {@code hostAddress} ({@code 127.0.0.1} keeps it to this machine), to
+         * {@code guestPort} in the guest.
+         */
+        public Builder forward(String hostAddress, int hostPort, int guestPort) {
+            this.forwards.add(new PortForward(hostAddress, hostPort, guestPort));
+            return this;
+        }
 
         /** Serves the screen over VNC at this address, e.g. {@code 0.0.0.0:50}. */
         public Builder vnc(String display) { this.vncDisplay = display; return this; }
