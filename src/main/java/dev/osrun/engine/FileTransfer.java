@@ -69,7 +69,7 @@ final class FileTransfer {
         try {
             Path payload = xfer.resolve("payload");
             guestCopy(guestPath, machine.profile().sharePath(relative(payload)), "download " + guestPath + " to " + hostPath);
-            HostPlacement.place(payload, HostPlacement.destination(hostPath, lastName(guestPath)));
+            HostPlacement.placeDownload(payload, hostPath, guestPath);
         } finally {
             CommandRunner.deleteTree(xfer);
         }

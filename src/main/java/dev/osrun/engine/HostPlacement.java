@@ -31,7 +31,7 @@ import java.util.stream.Stream;
  *       host as it was; each destination file is always either the old one or the new one, never half of either.</li>
  * </ul>
  */
-final class HostPlacement {
+public final class HostPlacement {
 
     /** The prefix of the temporary names files have while they are written beside their destination. */
     static final String PARTIAL_PREFIX = ".osrun-partial-";
@@ -43,6 +43,18 @@ final class HostPlacement {
 
     /** A file or tree written beside its destination, waiting to be renamed into place. */
     private record Staged(Path temporary, Path destination) {
+    }
+
+    /**
+     * Puts a download of {@code guestPath} (the file or tree {@code source}, of osrun's own, which this consumes) at
+     * {@code hostPath} by the rules above: inside it under the guest path's last name when it is an existing
+     * directory, else at {@code hostPath}.
+     *
+     * @throws OsrunException when a file would replace a directory or a directory a file, or the host cannot be
+     *                        written; nothing changed
+     */
+    public static void placeDownload(Path source, Path hostPath, String guestPath) {
+        place(source, destination(hostPath, FileTransfer.lastName(guestPath)));
     }
 
     /**

@@ -20,7 +20,7 @@ import java.util.Set;
  */
 final class FileRoute implements Route {
 
-    private static final Set<String> PARAMETERS = Set.of("path", "format");
+    private static final Set<String> PARAMETERS = Set.of("path", "format", "name");
     private static final String PAYLOAD = "payload";
     private static final String ARCHIVE = "upload.zip";
 
@@ -40,7 +40,7 @@ final class FileRoute implements Route {
         boolean zip = zip(query);
         try (ScratchDir scratch = ScratchDir.create()) {
             if (exchange.getRequestMethod().equals("PUT")) {
-                put(exchange, scratch, guestPath, zip);
+                put(exchange, scratch, guestPath, zip, uploadName(query));
             } else {
                 get(exchange, scratch, guestPath, zip);
             }
@@ -55,8 +55,24 @@ final class FileRoute implements Route {
         return format.equals("zip");
     }
 
-    private void put(Exchange exchange, ScratchDir scratch, String guestPath, boolean zip) throws IOException {
-        Path received = scratch.resolve(zip ? ARCHIVE : PAYLOAD);
+    /**
+     * The name an upload has on the client ({@code name}, default {@code payload}): into an existing guest directory
+     * the upload lands under it, as {@code vm.upload} of that file does. One plain name, nothing that is a path.
+     */
+    private static String uploadName(Query query) {
+        String name = query.get("name").orElse(PAYLOAD);
+        boolean plain = !name.isEmpty() && name.length() <= 255 && !name.equals(".") && !name.equals("..")
+                && name.chars().noneMatch(c -> c == '/' || c == '\\' || c == ':' || c < 0x20 || c == 0x7f);
+        if (!plain) {
+            throw ApiException.badRequest("'name' must be one file name (no '/', '\\', ':', control characters, '.' or "
+                    + "'..', at most 255 characters); it is '" + name.replaceAll("\\p{Cntrl}", "?") + "'");
+        }
+        return name;
+    }
+
+    private void put(Exchange exchange, ScratchDir scratch, String guestPath, boolean zip, String name) throws IOException {
+        Path named = Files.createDirectory(scratch.resolve("in"));
+        Path received = zip ? scratch.resolve(ARCHIVE) : named.resolve(name);
         String what = "an upload (" + ServerLimits.MAX_UPLOAD_ENV + ")";
         if (exchange.declaredLength() > limits.maxUploadBytes()) {
             throw HttpBodies.tooLarge(limits.maxUploadBytes(), what);
@@ -66,7 +82,7 @@ final class FileRoute implements Route {
         }
         Path upload = received;
         if (zip) {
-            upload = scratch.resolve(PAYLOAD);
+            upload = named.resolve(name);
             Files.createDirectory(upload);
             ZipTrees.extract(received, upload, limits);
             Files.delete(received);

@@ -3,6 +3,7 @@ package dev.osrun.testcontainers;
 import dev.osrun.FileTransferException;
 import dev.osrun.GuestPathNotFoundException;
 import dev.osrun.OsrunException;
+import dev.osrun.engine.HostPlacement;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -10,7 +11,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
@@ -32,7 +32,10 @@ final class RemoteFiles {
             throw new FileTransferException("Cannot upload " + hostPath + ": no such file or directory on the host");
         }
         String what = "upload " + hostPath + " to " + guestPath;
-        String query = "/v1/files?path=" + ControlApi.query(guestPath);
+        Path name = hostPath.toAbsolutePath().normalize().getFileName();
+        // The host's name, so that into an existing guest directory the upload lands under it (as LocalVm's does).
+        String query = "/v1/files?path=" + ControlApi.query(guestPath)
+                + (name == null ? "" : "&name=" + ControlApi.query(name.toString()));
         try {
             if (!Files.isDirectory(hostPath)) {
                 api.call(api.request(query).header("Content-Type", "application/octet-stream")
@@ -58,13 +61,15 @@ final class RemoteFiles {
         String what = "download " + guestPath + " to " + hostPath;
         String query = "/v1/files?path=" + ControlApi.query(guestPath);
         try {
+            // Received beside the destination (one filesystem), then placed as docker cp does: nothing on the host
+            // that the download does not replace is deleted, and a failure leaves the host as it was.
             Path parent = hostPath.toAbsolutePath().getParent();
             Files.createDirectories(parent);
             Path part = Files.createTempFile(parent, ".osrun-download-", ".part");
             try {
                 int status = fetch(query, part, what, guestPath);
                 if (status == 200) {
-                    replace(part, hostPath);
+                    HostPlacement.placeDownload(part, hostPath, guestPath);
                     return;
                 }
                 // 409: the guest path is a directory; ask for its tree as a zip.
@@ -74,7 +79,7 @@ final class RemoteFiles {
                 Path tree = Files.createTempDirectory(parent, ".osrun-download-");
                 try {
                     TreeArchive.extract(part, tree, what);
-                    replace(tree, hostPath);
+                    HostPlacement.placeDownload(tree, hostPath, guestPath);
                 } finally {
                     deleteTree(tree);
                 }
@@ -103,12 +108,6 @@ final class RemoteFiles {
         }
         OsrunException error = api.error(what, status, body);
         throw error.getClass() == OsrunException.class ? new FileTransferException(error.getMessage(), error) : error;
-    }
-
-    /** Puts {@code complete} where {@code target} was, replacing it (file or tree). */
-    private static void replace(Path complete, Path target) throws IOException {
-        deleteTree(target);
-        Files.move(complete, target, StandardCopyOption.ATOMIC_MOVE);
     }
 
     private static void deleteTree(Path path) throws IOException {

@@ -261,6 +261,30 @@ public abstract class VmContract {
     }
 
     @Test
+    void intoAnExistingDirectoryFilesAndTreesGoUnderTheirOwnNameAndNothingElseIsDeleted(@TempDir Path tmp) throws IOException {
+        Path notes = Files.writeString(tmp.resolve("notes.txt"), "n\n");
+        Path pack = Files.createDirectories(tmp.resolve("pack"));
+        Files.writeString(pack.resolve("a.txt"), "a\n");
+        assertThat(vm().shell("mkdir -p /root/into && echo theirs > /root/into/other.txt").exitCode()).isZero();
+
+        vm().upload(notes, "/root/into");
+        vm().upload(pack, "/root/into");
+
+        assertThat(vm().exec("cat", "/root/into/notes.txt", "/root/into/pack/a.txt", "/root/into/other.txt").stdout())
+                .isEqualTo("n\na\ntheirs\n");
+        Path here = Files.createDirectories(tmp.resolve("here"));
+        Files.writeString(here.resolve("mine.txt"), "kept");
+
+        vm().download("/root/into", here);
+
+        assertThat(here.resolve("into/notes.txt")).hasContent("n");
+        assertThat(here.resolve("into/pack/a.txt")).hasContent("a");
+        assertThat(here.resolve("mine.txt")).as("not replaced by the download, so still there").hasContent("kept");
+        vm().download("/root/into/notes.txt", here);
+        assertThat(here.resolve("notes.txt")).hasContent("n");
+    }
+
+    @Test
     void uploadingWhatDoesNotExistFailsAndSaysWhat(@TempDir Path tmp) {
         Path missing = tmp.resolve("missing.txt");
 
