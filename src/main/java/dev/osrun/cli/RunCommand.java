@@ -7,6 +7,7 @@ import dev.osrun.Accel;
 import dev.osrun.engine.AccelResolver;
 import dev.osrun.engine.PortForward;
 import dev.osrun.local.LocalVm;
+import dev.osrun.provision.TinyGuestRecipe;
 
 import java.io.BufferedReader;
 import java.io.FileDescriptor;
@@ -36,6 +37,11 @@ final class RunCommand {
         if (options.command.isEmpty()) {
             err.println("osrun: no command given. Usage: osrun [flags] '<command>' (osrun --help lists the flags)");
             return 2;
+        }
+        if (TinyGuestRecipe.PROVISIONED.equals(options.newSnapshot) && options.drive == null) {
+            err.println("osrun: the snapshot '" + TinyGuestRecipe.PROVISIONED + "' is read-only: every run starts from it."
+                    + " Save your state under another name: --new-snapshot NAME (nothing was run)");
+            return OsrunCommand.EXIT_OSRUN_FAILED;
         }
         String line = String.join(" ", options.command);
         String bindAddress = options.bindAddress();

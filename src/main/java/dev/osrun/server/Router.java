@@ -4,6 +4,8 @@ import dev.osrun.ExecTimeoutException;
 import dev.osrun.GuestNotRespondingException;
 import dev.osrun.GuestPathNotFoundException;
 import dev.osrun.InvalidInputException;
+import dev.osrun.SnapshotReadOnlyException;
+import dev.osrun.VmBrokenException;
 import dev.osrun.OsrunException;
 import dev.osrun.SnapshotNotFoundException;
 import dev.osrun.VmClosedException;
@@ -106,7 +108,11 @@ final class Router implements HttpListener.Handler {
         if (e instanceof InvalidInputException || e instanceof IllegalArgumentException) {
             return ApiException.badRequest(e.getMessage());
         }
-        if (e instanceof VmCrashedException || e instanceof GuestNotRespondingException || e instanceof VmClosedException) {
+        if (e instanceof SnapshotReadOnlyException) {
+            return new ApiException(409, e.getMessage());
+        }
+        if (e instanceof VmCrashedException || e instanceof GuestNotRespondingException || e instanceof VmClosedException
+                || e instanceof VmBrokenException) {
             return new ApiException(503, e.getMessage());
         }
         if (e instanceof ExecTimeoutException) {

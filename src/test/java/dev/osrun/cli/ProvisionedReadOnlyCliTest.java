@@ -15,7 +15,7 @@ class ProvisionedReadOnlyCliTest {
                 "echo changed > /mnt/disk/changed");
 
         assertThat(refused.exitCode()).isEqualTo(125);
-        assertThat(refused.stderr()).contains("'provisioned' is read-only", "Save your state under another name");
+        assertThat(refused.stderr()).contains("'provisioned' is read-only", "Save your state under another name", "nothing was run");
 
         OsrunCommandTest.Run after = OsrunCommandTest.osrun("--guest", "tiny", "cat /mnt/disk/changed");
         assertThat(after.exitCode()).as("the provisioned state still has no such file").isNotZero();

@@ -12,7 +12,7 @@ import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-// The README's test class for the tiny guest, as a user copies it (only the class name differs: *IT runs here).
+// A test class for the tiny guest as a user writes it from the README (the README shows the same shape as TinyGuestTest).
 @Osrun(guest = "tiny")
 class ReadmeTinyGuestIT {
 
