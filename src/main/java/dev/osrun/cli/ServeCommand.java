@@ -111,6 +111,7 @@ final class ServeCommand implements Callable<Integer> {
         forwards.forEach(port -> builder.forward(address, port, port));
         try (DebugPorts debugPorts = new DebugPorts(false, vnc, address)) {
             debugPorts.configure(builder);
+            debugPorts.openNoVnc();   // before the VM starts, so that a first run's provisioning can be watched too
             server.launch(() -> {
                 LocalVm started = builder.start();
                 debugPorts.open(started);
