@@ -63,7 +63,7 @@ public final class Machine implements AutoCloseable {
         this.state = new VmState(qemu.process(), spec.serialLog());
         this.guard = new CallGuard(state, qemu, spec.serialLog());
         this.guest = new GuestCalls(agent, guard);
-        this.share = new GuestShare(spec, profile, guest);
+        this.share = new GuestShare(spec, profile, guest, guard);
         this.snapshots = new MachineSnapshots(new Snapshots(qmp), guard, state, guest, share);
         this.screenshots = new Screenshots(qmp, guard, spec.runDir());
         this.commands = new CommandRunner(this);
@@ -71,7 +71,8 @@ public final class Machine implements AutoCloseable {
     }
 
     /**
-     * Starts QEMU for {@code spec} and waits until the guest agent answers (and the share is mounted, if any).
+     * Starts QEMU for {@code spec} and waits until the guest agent answers; the share, if any, is mounted before
+     * this returns after a cold boot, and in the background after a start from a snapshot ({@link #shareMounted()}).
      *
      * @param bootTimeout how long the guest may take to answer: seconds from a snapshot, minutes for a cold boot
      * @throws VmCrashedException          when QEMU exits while starting; carries its log and the serial tail
@@ -92,7 +93,7 @@ public final class Machine implements AutoCloseable {
             machine.guest.awaitAnswer(bootTimeout);
             if (spec.loadSnapshot() != null) {
                 machine.guest.setClock();
-                machine.share.remount();
+                machine.share.remountInBackground();
             } else {
                 machine.share.mount();
             }
@@ -138,9 +139,20 @@ public final class Machine implements AutoCloseable {
         return profile;
     }
 
-    /** Whether the guest has the share mounted, so that output and files can travel through it. */
+    /**
+     * Whether the guest has the share mounted, so that output and files can travel through it. After a restore (or
+     * a start from a snapshot) the share is mounted in the background; this waits for that mount to end, so
+     * {@code true} means the share is usable now.
+     *
+     * @throws GuestNotRespondingException when a mount in the background has not ended within 90 s
+     */
     public boolean shareMounted() {
-        return share.mounted();
+        return share.awaitMounted();
+    }
+
+    /** Whether the share is mounted right now, without waiting for a mount in the background ({@code false} then). */
+    boolean shareReady() {
+        return share.mountedNow();
     }
 
     /**
@@ -213,8 +225,9 @@ public final class Machine implements AutoCloseable {
 
     /**
      * Restores the snapshot {@code name} in the running VM with QMP's {@code snapshot-load} job, then
-     * resynchronises the agent, sets the guest clock to the host's and makes sure the share is mounted. This is
-     * also how a VM whose guest rebooted gets back to a known state.
+     * resynchronises the agent, sets the guest clock to the host's and starts mounting the share afresh in the
+     * background ({@link #shareMounted()} waits for it). This is also how a VM whose guest rebooted gets back to a
+     * known state.
      *
      * @throws SnapshotNotFoundException when there is no such snapshot (it lists the ones that exist); the VM is
      *                                   unchanged
@@ -313,6 +326,7 @@ public final class Machine implements AutoCloseable {
         String how = qemu.stop(qmp);
         closeQuietly(agent);
         closeQuietly(qmp);
+        share.close();
         log.debug("QEMU (pid {}) stopped by {} in {} ms", qemu.pid(), how, (System.nanoTime() - started) / 1_000_000);
     }
 

@@ -17,7 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * What a snapshot operation means for one {@link Machine}: which names are read-only, the share unmounted while a
  * snapshot is taken, a restore that failed inside QEMU marking the VM broken, and the agent, clock and share set
- * right after a restore. The QMP jobs themselves are {@link Snapshots}'.
+ * right after a restore (the share in the background). The QMP jobs themselves are {@link Snapshots}'.
  */
 final class MachineSnapshots {
 
@@ -69,6 +69,7 @@ final class MachineSnapshots {
         SnapshotTable.requireValidName(name);
         guard.ensureAlive(true);
         guard.call("checking snapshot '" + name + "'", true, () -> snapshots.requireRestorable(name));
+        share.awaitSettled();
         try {
             guard.call("restoring snapshot '" + name + "'", true, () -> {
                 snapshots.load(name, LOAD_TIMEOUT);
@@ -84,7 +85,7 @@ final class MachineSnapshots {
         state.restored();
         guest.resync("restoring '" + name + "'");
         guest.setClock();
-        share.remount();
+        share.remountInBackground();
     }
 
     /** See {@link Machine#snapshots}. */
