@@ -46,6 +46,8 @@ final class CallGuard {
         try {
             return call.get();
         } catch (GuestAgentTimeoutException e) {
+            // Only the agent's: a QMP timeout stays one, so that a restore can tell a job that hung from a guest
+            // that does not answer.
             ensureAlive(resetAllowed);
             throw notResponding(what, null, e);
         } catch (ProtocolException e) {
