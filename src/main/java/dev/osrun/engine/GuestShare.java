@@ -39,7 +39,6 @@ final class GuestShare implements AutoCloseable {
      * calls that start and poll it, each bounded by the agent's call timeout.
      */
     static final Duration AWAIT_TIMEOUT = Duration.ofSeconds(90);
-    private static final Duration CLOSE_WAIT = Duration.ofSeconds(2);
 
     private final MachineSpec spec;
     private final GuestProfile profile;
@@ -155,19 +154,15 @@ final class GuestShare implements AutoCloseable {
         }
     }
 
-    /** Stops the mount thread; a mount in progress fails as the VM's connections close. */
+    /**
+     * Stops the mount thread without waiting for it: a mount in progress is interrupted, and fails at the latest when
+     * the VM's connections close. Call it before stopping QEMU, so that the failure is not reported as one.
+     */
     @Override
     public void close() {
         mounter.shutdownNow();
         mounted.complete(false); // releases whoever waits for a mount that will never run
         mounted = CompletableFuture.completedFuture(false);
-        try {
-            if (!mounter.awaitTermination(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-                log.debug("The share's mount thread did not end within {} ms", CLOSE_WAIT.toMillis());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     private boolean remountQuietly() {

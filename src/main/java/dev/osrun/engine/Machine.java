@@ -323,10 +323,10 @@ public final class Machine implements AutoCloseable {
         }
         state.closing(true);
         long started = System.nanoTime();
+        share.close();
         String how = qemu.stop(qmp);
         closeQuietly(agent);
         closeQuietly(qmp);
-        share.close();
         log.debug("QEMU (pid {}) stopped by {} in {} ms", qemu.pid(), how, (System.nanoTime() - started) / 1_000_000);
     }
 
