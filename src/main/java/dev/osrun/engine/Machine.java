@@ -83,11 +83,12 @@ public final class Machine implements AutoCloseable {
         QemuProcess qemu = QemuProcess.launch(spec);
         QmpClient qmp = null;
         GuestAgentClient agent = null;
+        Machine machine = null;
         try {
             qemu.awaitSockets(QMP_CONNECT_TIMEOUT);
             qmp = QmpClient.connect(spec.qmpSocket(), QMP_CONNECT_TIMEOUT);
             agent = GuestAgentClient.connect(spec.agentSocket(), QMP_CONNECT_TIMEOUT);
-            Machine machine = new Machine(spec, profile, qemu, qmp, agent);
+            machine = new Machine(spec, profile, qemu, qmp, agent);
             machine.watch();
             machine.completeIncomingMigration();
             machine.guest.awaitAnswer(bootTimeout);
@@ -103,6 +104,9 @@ public final class Machine implements AutoCloseable {
             return machine;
         } catch (RuntimeException e) {
             boolean exitedByItself = !qemu.isAlive();
+            if (machine != null) {
+                machine.share.close();
+            }
             closeQuietly(agent);
             closeQuietly(qmp);
             throw qemu.failedStart(e, exitedByItself);
