@@ -38,7 +38,7 @@ final class GuestShare implements AutoCloseable {
      * How long a caller waits for a mount in the background: the helper's own {@link #MOUNT_TIMEOUT} plus the agent
      * calls that start and poll it, each bounded by the agent's call timeout.
      */
-    static final Duration AWAIT_TIMEOUT = Duration.ofSeconds(90);
+    private static final Duration AWAIT_TIMEOUT = Duration.ofSeconds(90);
 
     private final MachineSpec spec;
     private final GuestProfile profile;
