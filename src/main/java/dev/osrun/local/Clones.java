@@ -183,7 +183,7 @@ final class Clones implements AutoCloseable {
 
     /** Restores {@code name} (see {@link #restoresByNewVm}) on a new VM, stopping {@code current}; returns the new one. */
     Machine restore(Machine current, String name) {
-        current.ensureAlive(); // a broken or crashed VM stays so: it says so rather than turning into another
+        current.ensureRestorable(); // a broken or crashed VM stays so: it says so rather than turning into another
         Path overlay = parked.get(name);
         boolean keep = !ownSnapshots(current).isEmpty();
         boolean primary = name.equals(base.name());
