@@ -1,0 +1,171 @@
+package dev.osrun.bench;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.osrun.Accel;
+import dev.osrun.GuestKind;
+import dev.osrun.engine.LinuxProfile;
+import dev.osrun.engine.Machine;
+import dev.osrun.engine.MachineSpec;
+import dev.osrun.local.LocalVm;
+import dev.osrun.provision.CacheDir;
+import dev.osrun.provision.Hardware;
+import dev.osrun.provision.TinyGuest;
+import dev.osrun.provision.TinyGuestRecipe;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code bin/bench reset}: the ways to reset a VM, side by side in one run on the tiny guest with 512 MiB, 1 GiB and
+ * 2 GiB of guest RAM, 75 % of it touched ({@link FilledDisk}): in-place {@code snapshot-load} (bare QMP and the
+ * engine's {@code Machine.restoreSnapshot}), a new QEMU with {@code -loadvm} ({@code Machine.start}, the original
+ * osrun's method), the RAM-template reset and the warm-clone hand-over ({@link TemplateResets}); then exec through the
+ * engine against the bare protocol (EngineBench's own code) and the memory of 4 concurrent clones against one.
+ *
+ * <p>Merges its rows into {@code target/bench/results.json} (see {@link Results#mergeInto}); writes
+ * {@code results-reset.md} and {@code machine-reset.json}; prints the table with the issue's goals.
+ * Sample counts: {@code bench.n.<group>} or {@code bench.scale} (see {@link Bench#n}).
+ */
+public final class ResetBench {
+
+    static final Duration BOOT_TIMEOUT = Duration.ofMinutes(3);
+    private static final int[] SIZES_MIB = {512, 1024, 2048};
+
+    private final Results results = new Results();
+    private final ResetReport report = new ResetReport(results);
+    private final TinyGuest tiny = TinyGuest.locate();
+    private final CacheDir cache = CacheDir.fromEnvironment();
+    private final Path work;
+
+    private ResetBench(Path out) {
+        this.work = out.resolve("work-reset");
+    }
+
+    /** Runs every group and writes the results under {@code args[0]} (default {@code target/bench}). */
+    public static void main(String[] args) throws Exception {
+        Path out = Path.of(args.length > 0 ? args[0] : "target/bench");
+        ResetBench bench = new ResetBench(out);
+        long started = System.nanoTime();
+        try {
+            bench.run();
+        } finally {
+            Bench.deleteTree(bench.work);
+        }
+        long seconds = (System.nanoTime() - started) / 1_000_000_000;
+        PrintStream stdout = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        ObjectNode rows = bench.report.json();
+        stdout.println();
+        stdout.println("osrun reset benchmark (tcg, tiny guest, " + FilledDisk.FILL_PERCENT + " % of RAM touched, "
+                + Runtime.getRuntime().availableProcessors() + " host CPUs, " + seconds + " s)");
+        stdout.println();
+        bench.report.printMarkdown(stdout);
+        try (PrintStream md = new PrintStream(Files.newOutputStream(out.resolve("results-reset.md")), true, StandardCharsets.UTF_8)) {
+            md.println("bin/bench reset, " + seconds + " s, " + Bench.machine("tcg").path("date").asText());
+            md.println();
+            bench.report.printMarkdown(md);
+        }
+        Results.mergeInto(out.resolve("results.json"), rows);
+        Bench.writeMachine(Bench.machine(Accel.TCG.name().toLowerCase()), out.resolve("machine-reset.json"));
+        stdout.println("\nmerged into " + out.resolve("results.json") + "; wrote results-reset.md, machine-reset.json");
+        System.exit(0);
+    }
+
+    private void run() throws IOException {
+        Files.createDirectories(work);
+        List<FilledDisk> disks = new ArrayList<>();
+        for (int mib : SIZES_MIB) {
+            disks.add(FilledDisk.prepare(cache, tiny, Hardware.of(Accel.AUTO, mib, 1), work));
+        }
+        for (FilledDisk disk : disks) {
+            Path copy = disk.copyTo(work.resolve("loadvm-" + disk.label() + ".qcow2"));
+            inPlace(disk, copy);
+            newProcess(disk, copy);
+            Files.delete(copy);
+        }
+        TemplateResets.measure(disks, results, report, work);
+        exec();
+    }
+
+    // ---- loadvm: in place and in a new process -------------------------------------------------------------------
+
+    private MachineSpec loadvmSpec(FilledDisk disk, Path copy, Path runDir) {
+        return disk.hardware().specBuilder(copy, runDir)
+                .directKernel(tiny.kernel(), tiny.initrd(), TinyGuest.KERNEL_APPEND)
+                .shareDir(runDir.resolve("share")).loadSnapshot(FilledDisk.SNAPSHOT).build();
+    }
+
+    /** In the running VM: the engine's restoreSnapshot (loadvm, agent resync, clock, share) and the bare QMP job. */
+    private void inPlace(FilledDisk disk, Path copy) {
+        String size = disk.label();
+        Samples engine = results.metric("reset_loadvm_inplace_" + size, "Machine.restoreSnapshot in the running VM "
+                + "(snapshot-load, agent resync, guest-set-time, share remount), " + disk.fillMiB() + " MiB touched");
+        Samples bare = results.metric("reset_loadvm_inplace_qmp_" + size, "bare QMP snapshot-load job alone, same VM");
+        try (Machine machine = Machine.start(loadvmSpec(disk, copy, work.resolve("inplace-" + size)), new LinuxProfile(),
+                BOOT_TIMEOUT)) {
+            QmpSnapshotLoad load = new QmpSnapshotLoad(machine.qmp());
+            machine.restoreSnapshot(FilledDisk.SNAPSHOT);
+            load.run(FilledDisk.SNAPSHOT);
+            for (int i = 0; i < Bench.n("inplace", 5); i++) {
+                long t0 = System.nanoTime();
+                machine.restoreSnapshot(FilledDisk.SNAPSHOT);
+                long t1 = System.nanoTime();
+                load.run(FilledDisk.SNAPSHOT);
+                long t2 = System.nanoTime();
+                engine.add(t1 - t0);
+                bare.add(t2 - t1);
+            }
+        }
+        Bench.progress(engine.metric() + ": p50 " + Results.format(engine.percentile(50)) + " ms, bare QMP "
+                + Results.format(bare.percentile(50)) + " ms");
+    }
+
+    /** A new QEMU process with -loadvm, timed until Machine.start returns (agent answering, clock set, share mounted). */
+    private void newProcess(FilledDisk disk, Path copy) throws IOException {
+        String size = disk.label();
+        Samples samples = results.metric("reset_loadvm_newproc_" + size, "new QEMU with -loadvm until the agent answers "
+                + "(Machine.start: clock set, share mounted; the original osrun's reset)");
+        int n = Bench.n("newproc", 5);
+        for (int i = -1; i < n; i++) {
+            Path runDir = work.resolve("newproc-" + size + "-" + (i + 1));
+            long t0 = System.nanoTime();
+            try (Machine machine = Machine.start(loadvmSpec(disk, copy, runDir), new LinuxProfile(), BOOT_TIMEOUT)) {
+                if (i >= 0) {
+                    samples.add(System.nanoTime() - t0);
+                }
+            }
+            Bench.deleteTree(runDir);
+        }
+        Bench.progress(samples.metric() + ": p50 " + Results.format(samples.percentile(50)) + " ms");
+    }
+
+    // ---- exec: the engine against the bare protocol ----------------------------------------------------------------
+
+    /** EngineBench's exec measurements on the default 512 MiB provisioned tiny guest, named as the issue names them. */
+    private void exec() throws IOException {
+        Hardware hardware = Hardware.of(Accel.AUTO, 512, 1);
+        Path base = TinyGuestRecipe.provision(cache, tiny, hardware);
+        int n = Bench.n("exec", 50);
+        Results engineRows = new Results();
+        Path disk = work.resolve("exec-bare.qcow2");
+        Files.copy(base, disk);
+        MachineSpec spec = hardware.specBuilder(disk, work.resolve("exec-bare"))
+                .directKernel(tiny.kernel(), tiny.initrd(), TinyGuest.KERNEL_APPEND)
+                .loadSnapshot(TinyGuestRecipe.PROVISIONED).build();
+        try (RawVm vm = RawVm.start(spec, hardware.accel(), BOOT_TIMEOUT)) {
+            vm.agent.setTime(java.time.Instant.now());
+            Samples bare = EngineBench.bareExec(engineRows, vm, RawVm.Polling.SPIN, n);
+            results.copy(bare, "exec_bare", "bare guest-exec /bin/true + guest-exec-status polled without pause "
+                    + "(GuestAgentClient; EngineBench qga_exec_true_spin)");
+        }
+        try (LocalVm vm = LocalVm.builder(GuestKind.TINY).cache(cache.root()).snapshot(TinyGuestRecipe.PROVISIONED).start()) {
+            Samples engine = EngineBench.engineExec(engineRows, vm, true, n);
+            results.copy(engine, "exec_engine", "LocalVm.exec(\"true\") in the default mode (EngineBench exec_roundtrip)");
+        }
+    }
+}
