@@ -55,7 +55,7 @@ public final class EngineBench {
         this.hardware = Hardware.of(Accel.AUTO, 512, 1);
         this.tiny = TinyGuest.locate();
         this.cache = CacheDir.fromEnvironment();
-        this.work = out.resolve("work");
+        this.work = out.toAbsolutePath().resolve("work"); // absolute: smbd (the share) runs in a directory of its own
     }
 
     /** Runs every group and writes the results under {@code args[0]} (default {@code target/bench}). */

@@ -57,9 +57,9 @@ record FilledDisk(Hardware hardware, Path disk, int fillMiB) {
                     .directKernel(tiny.kernel(), tiny.initrd(), TinyGuest.KERNEL_APPEND)
                     .shareDir(runDir.resolve("share")).build();
             try (Machine machine = Machine.start(spec, new LinuxProfile(), BOOT_TIMEOUT)) {
-                // tmpfs allows half the RAM by default; head writes fillMiB MiB of random bytes, i.e. touches them.
-                ExecResult fill = machine.exec(new Command.Shell("mount -o remount,size=95% /dev/shm && head -c "
-                        + fillMiB + "M /dev/urandom > " + FILL_FILE + " && sync && ls -l " + FILL_FILE
+                // tmpfs allows half the RAM by default; dd writes fillMiB MiB of random bytes, i.e. touches them.
+                ExecResult fill = machine.exec(new Command.Shell("mount -o remount,size=95% /dev/shm && dd if=/dev/urandom of="
+                        + FILL_FILE + " bs=1M count=" + fillMiB + " 2>&1 && sync && ls -l " + FILL_FILE
                         + " && grep -E 'MemTotal|MemFree|Shmem:' /proc/meminfo"),
                         ExecOptions.defaults().withTimeout(Duration.ofMinutes(10)));
                 if (fill.exitCode() != 0) {

@@ -44,7 +44,8 @@ public final class ResetBench {
     private final Path work;
 
     private ResetBench(Path out) {
-        this.work = out.resolve("work-reset");
+        // Absolute: QEMU hands the share's path to smbd, which runs in a directory of its own.
+        this.work = out.toAbsolutePath().resolve("work-reset");
     }
 
     /** Runs every group and writes the results under {@code args[0]} (default {@code target/bench}). */
