@@ -34,6 +34,11 @@ record FilledDisk(Hardware hardware, Path disk, int fillMiB) {
     /** The guest file holding the random data. */
     static final String FILL_FILE = "/dev/shm/fill";
     static final int FILL_PERCENT = 75;
+    /**
+     * A shell line that reads the whole fill through the guest CPU, so that its pages become resident in QEMU
+     * ({@code cat > /dev/null} would not: busybox cat sends the file with sendfile, which never reads it).
+     */
+    static final String READ_FILL = "dd if=" + FILL_FILE + " of=/dev/null bs=1M 2>/dev/null";
 
     private static final String VERSION = "1";
     private static final Duration BOOT_TIMEOUT = Duration.ofMinutes(3);

@@ -36,6 +36,8 @@ public final class ResetBench {
 
     static final Duration BOOT_TIMEOUT = Duration.ofMinutes(3);
     private static final int[] SIZES_MIB = {512, 1024, 2048};
+    /** For a quick look at one size: {@code -Dbench.reset.sizes=1024}; the other sizes' rows are then not measured. */
+    private static final String SIZES_PROPERTY = "bench.reset.sizes";
 
     private final Results results = new Results();
     private final ResetReport report = new ResetReport(results);
@@ -80,13 +82,22 @@ public final class ResetBench {
     private void run() throws IOException {
         Files.createDirectories(work);
         List<FilledDisk> disks = new ArrayList<>();
+        List<String> selected = List.of(System.getProperty(SIZES_PROPERTY, "512,1024,2048").split(","));
         for (int mib : SIZES_MIB) {
-            disks.add(FilledDisk.prepare(cache, tiny, Hardware.of(Accel.AUTO, mib, 1), work));
+            if (selected.contains(Integer.toString(mib))) {
+                disks.add(FilledDisk.prepare(cache, tiny, Hardware.of(Accel.AUTO, mib, 1), work));
+            } else {
+                String label = mib % 1024 == 0 ? mib / 1024 + "g" : mib + "m";
+                for (String row : List.of("reset_loadvm_inplace_", "reset_loadvm_newproc_", "reset_template_")) {
+                    report.notMeasured(row + label, "not measured: size left out (" + SIZES_PROPERTY + ")");
+                }
+            }
         }
         for (FilledDisk disk : disks) {
             Path copy = disk.copyTo(work.resolve("loadvm-" + disk.label() + ".qcow2"));
             inPlace(disk, copy);
             newProcess(disk, copy);
+            bareTemplate(disk, copy);
             Files.delete(copy);
         }
         TemplateResets.measure(disks, results, report, work);
@@ -143,6 +154,57 @@ public final class ResetBench {
             Bench.deleteTree(runDir);
         }
         Bench.progress(samples.metric() + ": p50 " + Results.format(samples.percentile(50)) + " ms");
+    }
+
+    // ---- a RAM template without the engine -----------------------------------------------------------------------
+
+    /** The floor under the engine's template reset: {@link RawTemplate}, timed until the agent answers and the clock is set. */
+    private void bareTemplate(FilledDisk disk, Path copy) {
+        String size = disk.label();
+        MachineSpec source = disk.hardware().specBuilder(copy, work.resolve("bare-template-" + size))
+                .directKernel(tiny.kernel(), tiny.initrd(), TinyGuest.KERNEL_APPEND).loadSnapshot(FilledDisk.SNAPSHOT).build();
+        Path ramFile = Path.of("/dev/shm", "osrun-bench-" + ProcessHandle.current().pid() + "-" + size + ".ram");
+        Samples samples = results.metric("reset_template_bare_" + size, "bare template clone (no engine): new QEMU mapping "
+                + "the RAM file privately, x-ignore-shared migrate-incoming, cont, agent sync, guest-set-time");
+        try (RawTemplate template = RawTemplate.capture(source, Accel.TCG, ramFile, work.resolve("bare-template-" + size))) {
+            Bench.progress("bare template " + size + ": device state " + template.deviceStateBytes() / 1024 + " KiB");
+            for (int i = -1; i < Bench.n("template", 10); i++) {
+                Path runDir = work.resolve("bare-clone-" + size + "-" + (i + 1));
+                long t0 = System.nanoTime();
+                try (RawVm vm = template.startClone(runDir, Accel.TCG)) {
+                    if (i >= 0) {
+                        samples.add(System.nanoTime() - t0);
+                    }
+                }
+                Bench.deleteTree(runDir);
+            }
+            if (size.equals("1g")) {
+                MemoryUse one = bareClones(template, 1, size);
+                MemoryUse four = bareClones(template, 4, size);
+                report.value("clones4_pss_ratio_bare", (double) four.pssKiB() / one.pssKiB(), "bare template clones: PSS of 4 "
+                        + "concurrent " + size + " clones / one (" + four.pssKiB() / 1024 + " / " + one.pssKiB() / 1024
+                        + " MiB; RSS " + four.rssKiB() / 1024 + " / " + one.rssKiB() / 1024 + " MiB), each after reading its "
+                        + disk.fillMiB() + " MiB fill");
+            }
+        }
+        Bench.progress(samples.metric() + ": p50 " + Results.format(samples.percentile(50)) + " ms");
+    }
+
+    private MemoryUse bareClones(RawTemplate template, int count, String size) {
+        List<RawVm> vms = new ArrayList<>();
+        try {
+            for (int i = 0; i < count; i++) {
+                RawVm vm = template.startClone(work.resolve("bare-mem-" + size + "-" + count + "-" + i), Accel.TCG);
+                vms.add(vm);
+                EngineBench.requireSuccess(vm.run(RawVm.Polling.FIXED_1MS, "/bin/sh", "-c",
+                        FilledDisk.READ_FILL));
+            }
+            MemoryUse use = MemoryUse.of(vms.stream().map(RawVm::pid).toList());
+            Bench.progress(count + " bare clone(s): PSS " + use.pssKiB() / 1024 + " MiB, RSS " + use.rssKiB() / 1024 + " MiB");
+            return use;
+        } finally {
+            vms.forEach(RawVm::close);
+        }
     }
 
     // ---- exec: the engine against the bare protocol ----------------------------------------------------------------
