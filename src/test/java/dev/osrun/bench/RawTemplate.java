@@ -65,6 +65,15 @@ final class RawTemplate implements AutoCloseable {
 
     /** Starts a clone in {@code runDir} and returns it once its agent answers and its clock is set. */
     RawVm startClone(Path runDir, Accel accel) {
+        return startClone(runDir, accel, null, null);
+    }
+
+    /**
+     * Like {@link #startClone(Path, Accel)}, adding to {@code running} the time until {@code cont} has returned and to
+     * {@code synced} the time until the agent answered (before the clock is set), both from the start.
+     */
+    RawVm startClone(Path runDir, Accel accel, Samples running, Samples synced) {
+        long started = System.nanoTime();
         try {
             Files.createDirectories(runDir);
             Path overlay = runDir.resolve("overlay.qcow2");
@@ -76,7 +85,13 @@ final class RawTemplate implements AutoCloseable {
                 vm.qmp.execute("migrate-incoming", JsonNodeFactory.instance.objectNode().put("uri", "exec:cat " + stateFile));
                 awaitMigration(vm.qmp, "loading the device state");
                 vm.qmp.execute("cont", null);
+                if (running != null) {
+                    running.add(System.nanoTime() - started);
+                }
                 vm.agent.sync(Duration.ofSeconds(30));
+                if (synced != null) {
+                    synced.add(System.nanoTime() - started);
+                }
                 vm.agent.setTime(Instant.now());
                 return vm;
             } catch (RuntimeException e) {

@@ -175,12 +175,15 @@ public final class ResetBench {
         Path ramFile = Path.of("/dev/shm", "osrun-bench-" + ProcessHandle.current().pid() + "-" + size + ".ram");
         Samples samples = results.metric("reset_template_bare_" + size, "bare template clone (no engine): new QEMU mapping "
                 + "the RAM file privately, x-ignore-shared migrate-incoming, cont, agent sync, guest-set-time");
+        Samples running = results.metric("reset_template_bare_running_" + size, "the same, until cont has returned "
+                + "(QEMU start, overlay, migrate-incoming of the device state)");
+        Samples synced = results.metric("reset_template_bare_synced_" + size, "the same, until the agent answered (no clock)");
         try (RawTemplate template = RawTemplate.capture(source, Accel.TCG, ramFile, work.resolve("bare-template-" + size))) {
             Bench.progress("bare template " + size + ": device state " + template.deviceStateBytes() / 1024 + " KiB");
             for (int i = -1; i < Bench.n("template", 10); i++) {
                 Path runDir = work.resolve("bare-clone-" + size + "-" + (i + 1));
                 long t0 = System.nanoTime();
-                try (RawVm vm = template.startClone(runDir, Accel.TCG)) {
+                try (RawVm vm = template.startClone(runDir, Accel.TCG, i >= 0 ? running : null, i >= 0 ? synced : null)) {
                     if (i >= 0) {
                         samples.add(System.nanoTime() - t0);
                     }
