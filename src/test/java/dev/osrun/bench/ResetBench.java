@@ -81,6 +81,7 @@ public final class ResetBench {
 
     private void run() throws IOException {
         Files.createDirectories(work);
+        removeDeadRamFiles();
         List<FilledDisk> disks = new ArrayList<>();
         List<String> selected = List.of(System.getProperty(SIZES_PROPERTY, "512,1024,2048").split(","));
         for (int mib : SIZES_MIB) {
@@ -216,6 +217,20 @@ public final class ResetBench {
             return use;
         } finally {
             vms.forEach(RawVm::close);
+        }
+    }
+
+    /** Deletes the RAM files in /dev/shm that a killed earlier run left behind (named by its pid). */
+    private static void removeDeadRamFiles() throws IOException {
+        try (var files = Files.list(Path.of("/dev/shm"))) {
+            for (Path file : files.toList()) {
+                String[] parts = file.getFileName().toString().split("-");
+                if (parts.length == 4 && parts[0].equals("osrun") && parts[1].equals("bench") && parts[3].endsWith(".ram")
+                        && ProcessHandle.of(Long.parseLong(parts[2])).isEmpty()) {
+                    Bench.progress("removing " + file + ", left by a run that no longer exists");
+                    Files.deleteIfExists(file);
+                }
+            }
         }
     }
 
