@@ -225,7 +225,8 @@ public final class ResetBench {
         try (var files = Files.list(Path.of("/dev/shm"))) {
             for (Path file : files.toList()) {
                 String[] parts = file.getFileName().toString().split("-");
-                if (parts.length == 4 && parts[0].equals("osrun") && parts[1].equals("bench") && parts[3].endsWith(".ram")
+                if (parts.length == 4 && parts[0].equals("osrun") && parts[1].equals("bench") && parts[2].matches("[0-9]+")
+                        && parts[3].endsWith(".ram")
                         && ProcessHandle.of(Long.parseLong(parts[2])).isEmpty()) {
                     Bench.progress("removing " + file + ", left by a run that no longer exists");
                     Files.deleteIfExists(file);
