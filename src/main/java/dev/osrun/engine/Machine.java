@@ -119,15 +119,17 @@ public final class Machine implements AutoCloseable {
             agent = GuestAgentClient.connect(spec.agentSocket(), QMP_CONNECT_TIMEOUT);
             Machine machine = new Machine(spec, accel, profile, process, qmp, agent);
             machine.watch();
+            machine.completeIncomingMigration();
             machine.awaitAgent(bootTimeout);
-            if (spec.loadSnapshot() != null) {
+            if (spec.loadSnapshot() != null || spec.incomingState() != null) {
                 machine.setGuestClock();
                 machine.mountShare(true);
             } else {
                 machine.mountShare(false);
             }
             log.info("VM up ({}, {} MiB, {}, {})", accel, spec.memoryMiB(),
-                    spec.loadSnapshot() != null ? "restored '" + spec.loadSnapshot() + "'" : "booted",
+                    spec.incomingState() != null ? "cloned from a RAM template"
+                            : spec.loadSnapshot() != null ? "restored '" + spec.loadSnapshot() + "'" : "booted",
                     spec.shareDir() != null ? "share " + spec.shareDir() : "no share");
             return machine;
         } catch (RuntimeException e) {
@@ -177,6 +179,18 @@ public final class Machine implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot prepare the VM's run directory " + spec.runDir(), e);
         }
+    }
+
+    /** A clone of a RAM template: loads the template's device state (the RAM is the mapped file), then runs. */
+    private void completeIncomingMigration() {
+        if (spec.incomingState() == null) {
+            return;
+        }
+        qmpCall("loading the RAM template's device state", () -> {
+            Migration.ignoreSharedRam(qmp);
+            Migration.load(qmp, spec.incomingState(), LOAD_TIMEOUT);
+            return null;
+        });
     }
 
     private void watch() {

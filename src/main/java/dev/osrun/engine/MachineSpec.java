@@ -29,10 +29,25 @@ import java.util.Optional;
  * @param vncDisplay   a VNC listen address such as {@code 127.0.0.1:50}, or null for none
  * @param loadSnapshot a snapshot to restore at start ({@code -loadvm}), or null to boot
  * @param extraArgs    further arguments appended as they are (firmware, TPM, install media)
+ * @param ramFile      a file that holds the guest's RAM instead of anonymous memory, or null (see {@link RamFile})
+ * @param incomingState a device-state stream to load at start ({@code -incoming}), or null; used with a
+ *                     {@link RamFile} mapped privately, it starts a clone of a RAM template
  */
 public record MachineSpec(String qemuBinary, String machineType, Accel accel, String cpuModel, int memoryMiB, int cpus,
                           Path disk, Path runDir, Path kernel, Path initrd, String kernelAppend, Path shareDir,
-                          NetworkMode network, List<PortForward> forwards, String vncDisplay, String loadSnapshot, List<String> extraArgs) {
+                          NetworkMode network, List<PortForward> forwards, String vncDisplay, String loadSnapshot, List<String> extraArgs,
+                          RamFile ramFile, Path incomingState) {
+
+    /**
+     * Guest RAM in a file. {@code shared}: QEMU maps it shared, so what the guest holds ends up in the file (how a
+     * RAM template is made); otherwise privately: the guest reads the file's pages and its writes stay its own (how
+     * a clone starts from a template, any number at once, the pages they only read held once by the host).
+     */
+    public record RamFile(Path path, boolean shared) {
+        public RamFile {
+            Objects.requireNonNull(path, "path");
+        }
+    }
 
     /** Checks the required parts and copies the lists. */
     public MachineSpec {
@@ -48,6 +63,9 @@ public record MachineSpec(String qemuBinary, String machineType, Accel accel, St
         if (cpus < 1) {
             throw new IllegalArgumentException("cpus must be at least 1, was " + cpus);
         }
+        if (incomingState != null && loadSnapshot != null) {
+            throw new IllegalArgumentException("A VM either loads a snapshot or an incoming state at start, not both");
+        }
         forwards = List.copyOf(forwards);
         extraArgs = List.copyOf(extraArgs);
     }
@@ -60,7 +78,25 @@ public record MachineSpec(String qemuBinary, String machineType, Accel accel, St
     /** A copy of this spec with the snapshot to restore at start. */
     public MachineSpec withLoadSnapshot(String name) {
         return new MachineSpec(qemuBinary, machineType, accel, cpuModel, memoryMiB, cpus, disk, runDir, kernel, initrd,
-                kernelAppend, shareDir, network, forwards, vncDisplay, name, extraArgs);
+                kernelAppend, shareDir, network, forwards, vncDisplay, name, extraArgs, ramFile, incomingState);
+    }
+
+    /** A copy of this spec on another disk, in another run directory (a clone of the same hardware). */
+    public MachineSpec withDisk(Path newDisk, Path newRunDir) {
+        return new MachineSpec(qemuBinary, machineType, accel, cpuModel, memoryMiB, cpus, newDisk, newRunDir, kernel, initrd,
+                kernelAppend, shareDir, network, forwards, vncDisplay, loadSnapshot, extraArgs, ramFile, incomingState);
+    }
+
+    /** A copy of this spec with its RAM in {@code file} and {@code state} (or null) loaded at start. */
+    public MachineSpec withRam(RamFile file, Path state, String snapshot) {
+        return new MachineSpec(qemuBinary, machineType, accel, cpuModel, memoryMiB, cpus, disk, runDir, kernel, initrd,
+                kernelAppend, shareDir, network, forwards, vncDisplay, snapshot, extraArgs, file, state);
+    }
+
+    /** A copy of this spec with another share directory (or null for none). */
+    public MachineSpec withShareDir(Path dir) {
+        return new MachineSpec(qemuBinary, machineType, accel, cpuModel, memoryMiB, cpus, disk, runDir, kernel, initrd,
+                kernelAppend, dir, network, forwards, vncDisplay, loadSnapshot, extraArgs, ramFile, incomingState);
     }
 
     /** The QMP socket in {@link #runDir()}. */
@@ -160,7 +196,7 @@ public record MachineSpec(String qemuBinary, String machineType, Accel accel, St
         /** Builds the spec. @throws IllegalArgumentException when a value is out of range */
         public MachineSpec build() {
             return new MachineSpec(qemuBinary, machineType, accel, cpuModel, memoryMiB, cpus, disk, runDir, kernel,
-                    initrd, kernelAppend, shareDir, network, forwards, vncDisplay, loadSnapshot, extraArgs);
+                    initrd, kernelAppend, shareDir, network, forwards, vncDisplay, loadSnapshot, extraArgs, null, null);
         }
     }
 }

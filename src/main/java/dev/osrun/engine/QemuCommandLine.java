@@ -19,6 +19,8 @@ public final class QemuCommandLine {
 
     /** The name of the virtio-serial port the guest agent listens on. */
     public static final String AGENT_PORT_NAME = "org.qemu.guest_agent.0";
+    /** The id of a file-backed RAM: the q35 and pc machines' name for their default RAM block. */
+    static final String RAM_ID = "pc.ram";
 
     private QemuCommandLine() {
     }
@@ -35,7 +37,14 @@ public final class QemuCommandLine {
         List<String> args = new ArrayList<>();
         args.add(spec.qemuBinary());
         args.addAll(List.of("-nodefaults", "-no-user-config", "-name", "osrun"));
-        args.addAll(List.of("-machine", spec.machineType() + ",accel=" + accel.name().toLowerCase()));
+        String machine = spec.machineType() + ",accel=" + accel.name().toLowerCase();
+        if (spec.ramFile() != null) {
+            // Named as the machine names its default RAM, so snapshots saved with anonymous RAM load into it too.
+            args.addAll(List.of("-object", "memory-backend-file,id=" + RAM_ID + ",size=" + spec.memoryMiB() + "M,mem-path="
+                    + escape(spec.ramFile().path()) + ",share=" + (spec.ramFile().shared() ? "on" : "off")));
+            machine += ",memory-backend=" + RAM_ID;
+        }
+        args.addAll(List.of("-machine", machine));
         args.addAll(List.of("-cpu", spec.cpuModel() != null ? spec.cpuModel() : accel == Accel.KVM ? "host" : "max"));
         args.addAll(List.of("-smp", Integer.toString(spec.cpus()), "-m", spec.memoryMiB() + "M"));
         args.addAll(List.of("-display", "none", "-vga", "std"));
@@ -61,6 +70,9 @@ public final class QemuCommandLine {
         }
         if (spec.loadSnapshot() != null) {
             args.addAll(List.of("-loadvm", spec.loadSnapshot()));
+        }
+        if (spec.incomingState() != null) {
+            args.addAll(List.of("-incoming", "defer")); // the engine starts it over QMP, after setting capabilities
         }
         args.addAll(spec.extraArgs());
         return List.copyOf(args);

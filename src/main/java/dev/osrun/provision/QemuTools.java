@@ -69,6 +69,12 @@ public final class QemuTools {
                 source.toString(), target.toString()), CONVERT_TIMEOUT);
     }
 
+    /** Writes the disk state of {@code snapshot} in {@code source} into a standalone qcow2 {@code target}. */
+    public static void convertSnapshot(Path source, String snapshot, Path target) {
+        run(List.of("qemu-img", "convert", "-U", "-f", "qcow2", "-O", "qcow2", "-o", QCOW2_OPTIONS,
+                "-l", "snapshot.name=" + snapshot, source.toString(), target.toString()), CONVERT_TIMEOUT);
+    }
+
     /** The backing file {@code image} names, or null when it has none. */
     public static String backingFile(Path image) {
         for (String line : run(List.of("qemu-img", "info", "-U", image.toString())).lines().toList()) {

@@ -29,8 +29,14 @@ final class HttpConnection {
 
     private static final Logger log = LoggerFactory.getLogger(HttpConnection.class);
     private static final int MAX_HEAD_BYTES = 16 * 1024;
-    private static final Duration DRAIN = Duration.ofMillis(500);
-    private static final int DRAIN_BYTES = 1 << 20;
+    /*
+     * Lingering close, as nginx does it: after an early answer, keep reading what the client still sends for at
+     * most DRAIN in all and DRAIN_IDLE between reads. Closing with unread bytes would make the kernel reset the
+     * connection, and a reset can discard the answer before the client has read it.
+     */
+    private static final Duration DRAIN = Duration.ofSeconds(5);
+    private static final Duration DRAIN_IDLE = Duration.ofSeconds(1);
+    private static final long DRAIN_BYTES = 256L << 20;
     private static final AtomicInteger THREADS = new AtomicInteger();
 
     /** A request head the server refuses before routing it. */
@@ -195,10 +201,10 @@ final class HttpConnection {
         try {
             out.flush();
             socket.shutdownOutput();
-            socket.setSoTimeout((int) DRAIN.toMillis());
+            socket.setSoTimeout((int) DRAIN_IDLE.toMillis());
             long deadline = System.nanoTime() + DRAIN.toNanos();
-            byte[] sink = new byte[8192];
-            int drained = 0;
+            byte[] sink = new byte[64 * 1024];
+            long drained = 0;
             while (drained < DRAIN_BYTES && System.nanoTime() < deadline && watcher == null) {
                 int n = in.read(sink);
                 if (n < 0) {
