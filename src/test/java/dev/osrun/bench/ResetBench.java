@@ -104,7 +104,7 @@ public final class ResetBench {
             bareTemplate(disk, copy);
             Files.delete(copy);
         }
-        TemplateResets.measure(disks, results, report, work);
+        TemplateResets.measure(disks, tiny, results, report, work);
         exec();
     }
 
