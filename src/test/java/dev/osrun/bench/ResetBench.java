@@ -25,8 +25,9 @@ import java.util.List;
  * {@code bin/bench reset}: the ways to reset a VM, side by side in one run on the tiny guest with 512 MiB, 1 GiB and
  * 2 GiB of guest RAM, 75 % of it touched ({@link FilledDisk}): in-place {@code snapshot-load} (bare QMP and the
  * engine's {@code Machine.restoreSnapshot}), a new QEMU with {@code -loadvm} ({@code Machine.start}, the original
- * osrun's method), the RAM-template reset and the warm-clone hand-over ({@link TemplateResets}); then exec through the
- * engine against the bare protocol (EngineBench's own code) and the memory of 4 concurrent clones against one.
+ * osrun's method), the RAM-template reset without the engine ({@link RawTemplate}) and through it, with the memory of
+ * 4 concurrent clones against one ({@link TemplateResets}); then exec through the engine against the bare protocol
+ * (EngineBench's own code). The warm-clone hand-over is reported as not measured until the engine has one.
  *
  * <p>Merges its rows into {@code target/bench/results.json} (see {@link Results#mergeInto}); writes
  * {@code results-reset.md} and {@code machine-reset.json}; prints the table with the issue's goals.
