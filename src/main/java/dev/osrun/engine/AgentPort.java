@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.osrun.qga.GuestAgentClient;
 import dev.osrun.qga.GuestAgentCommandException;
-import dev.osrun.qga.GuestAgentException;
+import dev.osrun.transport.ProtocolException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -138,7 +138,7 @@ public final class AgentPort implements AutoCloseable {
             return answer + "\n";
         } catch (GuestAgentCommandException e) {
             return error(answer, e.errorClass(), e.description());
-        } catch (GuestAgentException e) {
+        } catch (ProtocolException e) {
             return error(answer, "GenericError", e.getMessage());
         }
     }

@@ -1,46 +1,31 @@
 package dev.osrun.engine;
 
 import dev.osrun.Accel;
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.osrun.ExecOptions;
+import dev.osrun.ExecResult;
 import dev.osrun.GuestNotRespondingException;
-import dev.osrun.OsrunException;
 import dev.osrun.SnapshotInfo;
 import dev.osrun.SnapshotNotFoundException;
 import dev.osrun.SnapshotReadOnlyException;
 import dev.osrun.VmBrokenException;
 import dev.osrun.VmCrashedException;
 import dev.osrun.qga.GuestAgentClient;
-import dev.osrun.qga.GuestAgentConnectionClosedException;
-import dev.osrun.qga.GuestAgentException;
-import dev.osrun.qga.GuestAgentTimeoutException;
-import dev.osrun.qga.GuestExecRequest;
 import dev.osrun.qga.GuestExecStatus;
 import dev.osrun.qmp.QmpClient;
-import dev.osrun.qmp.QmpCommandException;
-import dev.osrun.qmp.QmpConnectionClosedException;
-import dev.osrun.qmp.QmpException;
-import dev.osrun.qmp.QmpJobException;
-import dev.osrun.qmp.QmpTimeoutException;
-import dev.osrun.transport.Backoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
  * One QEMU process and the guest in it: starts it, talks to it over QMP and the guest agent, notices when it
- * dies, and stops it. Commands and files go through {@link CommandRunner} and {@link FileTransfer}.
+ * dies, and stops it. A facade over the pieces that each own one job: {@link QemuProcess} (start and bounded stop),
+ * {@link VmState} (crash watch), {@link CallGuard} (error translation), {@link GuestShare} (the share),
+ * {@link MachineSnapshots} (snapshots) and {@link Screenshots}; commands and files go through {@link CommandRunner}
+ * and {@link FileTransfer}.
  *
  * <p>Every call first checks that the VM is still there; if QEMU exited, the guest panicked or shut down, the
  * call fails at once with a {@link VmCrashedException} carrying the reason and the serial log's tail. If the VM
@@ -52,47 +37,44 @@ import java.util.function.Supplier;
  */
 public final class Machine implements AutoCloseable {
 
+    private static final Duration INCOMING_TIMEOUT = Duration.ofMinutes(5);
+
     private static final Logger log = LoggerFactory.getLogger(Machine.class);
     private static final Duration QMP_CONNECT_TIMEOUT = Duration.ofSeconds(30);
-    private static final Duration AGENT_CALL_TIMEOUT = Duration.ofSeconds(30);
-    private static final Duration RESYNC_TIMEOUT = Duration.ofSeconds(30);
-    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
-    /** How long {@link #close()} waits for each step: QMP quit, then SIGTERM, then SIGKILL. */
-    private static final Duration CLOSE_STEP = Duration.ofSeconds(3);
-    private static final Duration SAVE_TIMEOUT = Duration.ofMinutes(10);
-    private static final Duration LOAD_TIMEOUT = Duration.ofMinutes(5);
-    private static final Duration DELETE_TIMEOUT = Duration.ofMinutes(2);
-    private static final int SERIAL_TAIL_LINES = 30;
 
     private final MachineSpec spec;
-    private final Accel accel;
     private final GuestProfile profile;
-    private final Process process;
+    private final QemuProcess qemu;
     private final QmpClient qmp;
     private final GuestAgentClient agent;
+    private final VmState state;
+    private final CallGuard guard;
+    private final GuestCalls guest;
+    private final GuestShare share;
+    private final MachineSnapshots snapshots;
+    private final Screenshots screenshots;
     private final CommandRunner commands;
     private final FileTransfer files;
-    private final Snapshots snapshots;
-    private final Set<String> readOnlySnapshots = ConcurrentHashMap.newKeySet();
-    private final VmState state;
-    private boolean shareMounted;
 
-    private Machine(MachineSpec spec, Accel accel, GuestProfile profile, Process process, QmpClient qmp,
-                    GuestAgentClient agent) {
+    private Machine(MachineSpec spec, GuestProfile profile, QemuProcess qemu, QmpClient qmp, GuestAgentClient agent) {
         this.spec = spec;
-        this.accel = accel;
         this.profile = profile;
-        this.process = process;
+        this.qemu = qemu;
         this.qmp = qmp;
         this.agent = agent;
+        this.state = new VmState(qemu.process(), spec.serialLog());
+        this.guard = new CallGuard(state, qemu, spec.serialLog());
+        this.guest = new GuestCalls(agent, guard);
+        this.share = new GuestShare(spec, profile, guest, guard);
+        this.snapshots = new MachineSnapshots(new Snapshots(qmp), guard, state, guest, share);
+        this.screenshots = new Screenshots(qmp, guard, spec.runDir());
         this.commands = new CommandRunner(this);
         this.files = new FileTransfer(this);
-        this.snapshots = new Snapshots(qmp);
-        this.state = new VmState(process, spec.serialLog());
     }
 
     /**
-     * Starts QEMU for {@code spec} and waits until the guest agent answers (and the share is mounted, if any).
+     * Starts QEMU for {@code spec} and waits until the guest agent answers; the share, if any, is mounted before
+     * this returns after a cold boot, and in the background after a start from a snapshot ({@link #shareMounted()}).
      *
      * @param bootTimeout how long the guest may take to answer: seconds from a snapshot, minutes for a cold boot
      * @throws VmCrashedException          when QEMU exits while starting; carries its log and the serial tail
@@ -100,137 +82,58 @@ public final class Machine implements AutoCloseable {
      * @throws OsrunException              when KVM is asked for but not usable, or QEMU cannot be started
      */
     public static Machine start(MachineSpec spec, GuestProfile profile, Duration bootTimeout) {
-        Accel accel = AccelResolver.resolve(spec.accel());
-        if (accel == Accel.KVM && !AccelResolver.kvmUsable()) {
-            throw new OsrunException("KVM was asked for but /dev/kvm is missing or not readable and writable by this user. "
-                    + "In Docker, pass it with --device /dev/kvm; on a host, add the user to the 'kvm' group; "
-                    + "or run with software emulation (--accel tcg / " + Accel.ENV + "=tcg).");
-        }
-        List<String> argv = QemuCommandLine.build(spec, accel);
-        prepareRunDir(spec);
-        log.debug("Starting QEMU: {}", argv);
-        Process process = QemuLauncher.start(argv, spec.qemuLog());
-        RunDirectory.recordQemu(spec.runDir(), process.toHandle());
+        QemuProcess qemu = QemuProcess.launch(spec);
         QmpClient qmp = null;
         GuestAgentClient agent = null;
+        Machine machine = null;
         try {
-            awaitSockets(spec, process);
+            qemu.awaitSockets(QMP_CONNECT_TIMEOUT);
             qmp = QmpClient.connect(spec.qmpSocket(), QMP_CONNECT_TIMEOUT);
             agent = GuestAgentClient.connect(spec.agentSocket(), QMP_CONNECT_TIMEOUT);
-            Machine machine = new Machine(spec, accel, profile, process, qmp, agent);
+            machine = new Machine(spec, profile, qemu, qmp, agent);
             machine.watch();
             machine.completeIncomingMigration();
-            machine.awaitAgent(bootTimeout);
+            machine.guest.awaitAnswer(bootTimeout);
             if (spec.loadSnapshot() != null || spec.incomingState() != null) {
-                machine.setGuestClock();
-                machine.mountShare(true);
+                machine.guest.setClock();
+                machine.share.remountInBackground();
             } else {
-                machine.mountShare(false);
+                machine.share.mount();
             }
-            log.info("VM up ({}, {} MiB, {}, {})", accel, spec.memoryMiB(),
+            log.info("VM up ({}, {} MiB, {}, {})", qemu.accel(), spec.memoryMiB(),
                     spec.incomingState() != null ? "cloned from a RAM template"
                             : spec.loadSnapshot() != null ? "restored '" + spec.loadSnapshot() + "'" : "booted",
                     spec.shareDir() != null ? "share " + spec.shareDir() : "no share");
             return machine;
         } catch (RuntimeException e) {
-            boolean exitedByItself = !process.isAlive();
+            boolean exitedByItself = !qemu.isAlive();
+            if (machine != null) {
+                machine.share.close();
+            }
             closeQuietly(agent);
             closeQuietly(qmp);
-            process.destroyForcibly();
-            waitFor(process, STOP_TIMEOUT);
-            if (e instanceof OsrunException) {
-                throw e;
-            }
-            String qemuLog = "\nQEMU's log:\n" + SerialLog.tail(spec.qemuLog(), 20);
-            if (exitedByItself) {
-                throw new VmCrashedException("QEMU exited while starting" + exitText(process) + qemuLog,
-                        process.exitValue(), SerialLog.tail(spec.serialLog(), SERIAL_TAIL_LINES));
-            }
-            throw new OsrunException("Could not talk to the QEMU process: " + e.getMessage() + qemuLog, e);
+            throw qemu.failedStart(e, exitedByItself);
         }
     }
 
-    /** Waits until QEMU has created its sockets, failing at once if it exits first (a bad argument, say). */
-    private static void awaitSockets(MachineSpec spec, Process process) {
-        long deadline = System.nanoTime() + QMP_CONNECT_TIMEOUT.toNanos();
-        Backoff backoff = new Backoff(Duration.ofMillis(1), Duration.ofMillis(50));
-        while (!(Files.exists(spec.qmpSocket()) && Files.exists(spec.agentSocket()))) {
-            if (!process.isAlive()) {
-                throw new VmCrashedException("QEMU exited while starting" + exitText(process) + "\nQEMU's log:\n"
-                        + SerialLog.tail(spec.qemuLog(), 20), process.exitValue(), SerialLog.tail(spec.serialLog(), SERIAL_TAIL_LINES));
-            }
-            if (System.nanoTime() > deadline) {
-                throw new OsrunException("QEMU did not create its sockets in " + spec.runDir() + " within "
-                        + QMP_CONNECT_TIMEOUT.toSeconds() + " s. QEMU's log:\n" + SerialLog.tail(spec.qemuLog(), 20));
-            }
-            backoff.pause(deadline);
-        }
+    private void watch() {
+        qemu.process().onExit().thenRun(state::onExit);
+        qmp.addEventListener(state::onEvent);
     }
 
-    private static void prepareRunDir(MachineSpec spec) {
-        try {
-            Files.createDirectories(spec.runDir());
-            Files.deleteIfExists(spec.qmpSocket());
-            Files.deleteIfExists(spec.agentSocket());
-            Files.deleteIfExists(spec.serialLog());
-            if (spec.shareDir() != null) {
-                Files.createDirectories(spec.shareDir());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot prepare the VM's run directory " + spec.runDir(), e);
-        }
-    }
-
-    /** A clone of a RAM template: loads the template's device state (the RAM is the mapped file), then runs. */
+    /**
+     * Loads an incoming migration stream (a RAM template's device state) before the agent is awaited: QEMU was
+     * started with {@code -incoming defer}, and QMP commands here complete the migration; the RAM is the mapped file.
+     */
     private void completeIncomingMigration() {
         if (spec.incomingState() == null) {
             return;
         }
-        qmpCall("loading the RAM template's device state", () -> {
+        guard.call("loading the RAM template's device state", false, () -> {
             Migration.ignoreSharedRam(qmp);
-            Migration.load(qmp, spec.incomingState(), LOAD_TIMEOUT);
+            Migration.load(qmp, spec.incomingState(), INCOMING_TIMEOUT);
             return null;
         });
-    }
-
-    private void watch() {
-        process.onExit().thenRun(state::onExit);
-        qmp.addEventListener(state::onEvent);
-    }
-
-    private void awaitAgent(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            ensureAlive();
-            Duration left = Duration.ofNanos(deadline - System.nanoTime());
-            if (left.isNegative()) {
-                throw notResponding("the guest agent to answer after start", timeout, null);
-            }
-            try {
-                agent.sync(left.compareTo(Duration.ofSeconds(2)) > 0 ? Duration.ofSeconds(2) : left);
-                return;
-            } catch (GuestAgentTimeoutException e) {
-                // not booted yet: check that QEMU still lives, then try again
-            } catch (GuestAgentConnectionClosedException e) {
-                ensureAlive();
-                throw e;
-            }
-        }
-    }
-
-    /** Mounts the share in the guest; {@code afresh} after a restore, when the snapshot's mount is stale. */
-    private void mountShare(boolean afresh) {
-        Optional<AgentExec> mount = afresh ? profile.remountShare() : profile.mountShare();
-        if (spec.shareDir() == null || mount.isEmpty()) {
-            shareMounted = spec.shareDir() != null;
-            return;
-        }
-        GuestExecStatus status = runToCompletion(mount.get(), Duration.ofSeconds(30));
-        shareMounted = status.exitCode() != null && status.exitCode() == 0;
-        if (!shareMounted) {
-            log.warn("The share could not be mounted in the guest; files will go through the guest agent. {}",
-                    new String(status.stderr(), profile.charset()).strip());
-        }
     }
 
     /** The spec this VM was started from. */
@@ -240,7 +143,7 @@ public final class Machine implements AutoCloseable {
 
     /** The accelerator QEMU runs with. */
     public Accel accel() {
-        return accel;
+        return qemu.accel();
     }
 
     /** The guest's profile. */
@@ -248,9 +151,20 @@ public final class Machine implements AutoCloseable {
         return profile;
     }
 
-    /** Whether the guest has the share mounted, so that output and files can travel through it. */
+    /**
+     * Whether the guest has the share mounted, so that output and files can travel through it. After a restore (or
+     * a start from a snapshot) the share is mounted in the background; this waits for that mount to end, so
+     * {@code true} means the share is usable now.
+     *
+     * @throws GuestNotRespondingException when a mount in the background has not ended within 90 s
+     */
     public boolean shareMounted() {
-        return shareMounted;
+        return share.awaitMounted();
+    }
+
+    /** Whether the share is mounted right now, without waiting for a mount in the background ({@code false} then). */
+    boolean shareReady() {
+        return share.mountedNow();
     }
 
     /**
@@ -268,7 +182,7 @@ public final class Machine implements AutoCloseable {
 
     /** The QEMU process's id. */
     public long pid() {
-        return process.pid();
+        return qemu.pid();
     }
 
     /** The QEMU version, as its QMP greeting gives it. */
@@ -277,7 +191,7 @@ public final class Machine implements AutoCloseable {
     }
 
     /** Runs {@code command} and returns its result; see {@link CommandRunner}. */
-    public dev.osrun.ExecResult exec(Command command, dev.osrun.ExecOptions options) {
+    public ExecResult exec(Command command, ExecOptions options) {
         return commands.run(command, options);
     }
 
@@ -291,14 +205,14 @@ public final class Machine implements AutoCloseable {
         files.download(guestPath, hostPath);
     }
 
-    // ---- snapshots -------------------------------------------------------------------------------------------
+    // ---- snapshots (MachineSnapshots) ------------------------------------------------------------------------
 
     /**
      * Makes the snapshot {@code name} read-only for this VM: {@link #saveSnapshot} and {@link #deleteSnapshot} then
      * refuse it with a {@link SnapshotReadOnlyException} (for the {@code provisioned} snapshot of a cached disk).
      */
     public void protectSnapshot(String name) {
-        readOnlySnapshots.add(SnapshotTable.requireValidName(name));
+        snapshots.protect(name);
     }
 
     /**
@@ -318,36 +232,14 @@ public final class Machine implements AutoCloseable {
      * @throws OsrunException            when QEMU fails to save; the VM keeps running its state
      */
     public SnapshotInfo saveSnapshot(String name) {
-        requireWritable(name);
-        ensureAlive();
-        Optional<AgentExec> unmount = profile.unmountShare();
-        boolean remount = shareMounted && unmount.isPresent();
-        if (remount) {
-            runToCompletion(unmount.get(), Duration.ofSeconds(30));
-        }
-        try {
-            qmpCall("saving snapshot '" + name + "'", () -> {
-                if (snapshots.list().stream().anyMatch(s -> s.name().equals(name))) {
-                    snapshots.delete(name, DELETE_TIMEOUT);
-                }
-                snapshots.save(name, SAVE_TIMEOUT);
-                return null;
-            });
-        } catch (QmpJobException | QmpCommandException e) {
-            throw new OsrunException("QEMU could not save snapshot '" + name + "': " + e.getMessage()
-                    + ". The VM keeps running; check the disk's free space.", e);
-        } finally {
-            if (remount) {
-                mountShare(false);
-            }
-        }
-        return qmpCall("listing snapshots", () -> snapshots.require(name));
+        return snapshots.save(name);
     }
 
     /**
      * Restores the snapshot {@code name} in the running VM with QMP's {@code snapshot-load} job, then
-     * resynchronises the agent, sets the guest clock to the host's and makes sure the share is mounted. This is
-     * also how a VM whose guest rebooted gets back to a known state.
+     * resynchronises the agent, sets the guest clock to the host's and starts mounting the share afresh in the
+     * background ({@link #shareMounted()} waits for it). This is also how a VM whose guest rebooted gets back to a
+     * known state.
      *
      * @throws SnapshotNotFoundException when there is no such snapshot (it lists the ones that exist); the VM is
      *                                   unchanged
@@ -356,45 +248,12 @@ public final class Machine implements AutoCloseable {
      *                                   later call fails at once with this exception
      */
     public void restoreSnapshot(String name) {
-        SnapshotTable.requireValidName(name);
-        ensureAlive(true);
-        qmpCall("checking snapshot '" + name + "'", true, () -> snapshots.requireRestorable(name));
-        try {
-            qmpCall("restoring snapshot '" + name + "'", true, () -> {
-                snapshots.load(name, LOAD_TIMEOUT);
-                return null;
-            });
-        } catch (QmpCommandException e) {
-            throw new OsrunException("QEMU refused to start restoring snapshot '" + name + "': " + e.description()
-                    + ". The restore never started: the VM runs on, unchanged.", e);
-        } catch (QmpJobException | QmpTimeoutException e) {
-            throw state.markBroken("Restoring snapshot '" + name + "' failed (" + e.getMessage() + "), so the VM's memory "
-                    + "and disk are in an unknown state and QEMU holds it paused", e);
-        }
-        state.restored();
-        afterRestore(name);
-    }
-
-    private void afterRestore(String name) {
-        call("resynchronising the guest agent after restoring '" + name + "'", () -> {
-            agent.sync(RESYNC_TIMEOUT);
-            return null;
-        });
-        setGuestClock();
-        mountShare(true);
-    }
-
-    /** Sets the guest clock to the host's: after a restore it shows the time the snapshot was taken. */
-    private void setGuestClock() {
-        call("setting the guest clock", () -> {
-            agent.setTime(Instant.now());
-            return null;
-        });
+        snapshots.restore(name);
     }
 
     /** The snapshots on the VM's disk, from QMP's {@code query-block}. */
     public List<SnapshotInfo> snapshots() {
-        return qmpCall("listing snapshots", true, snapshots::list);
+        return snapshots.list();
     }
 
     /**
@@ -404,56 +263,29 @@ public final class Machine implements AutoCloseable {
      * @throws SnapshotReadOnlyException when {@code name} is protected ({@link #protectSnapshot})
      */
     public void deleteSnapshot(String name) {
-        requireWritable(name);
-        qmpCall("deleting snapshot '" + name + "'", () -> {
-            snapshots.require(name);
-            try {
-                snapshots.delete(name, DELETE_TIMEOUT);
-            } catch (QmpJobException e) {
-                throw new OsrunException("QEMU could not delete snapshot '" + name + "': " + e.error(), e);
-            }
-            return null;
-        });
-    }
-
-    private void requireWritable(String name) {
-        SnapshotTable.requireValidName(name);
-        if (readOnlySnapshots.contains(name)) {
-            throw new SnapshotReadOnlyException(name);
-        }
+        snapshots.delete(name);
     }
 
     /** A PNG picture of the screen. */
     public byte[] screenshotPng() {
-        Path file = spec.runDir().resolve("screenshot-" + System.nanoTime() + ".png");
-        qmpCall("taking a screenshot", () -> {
-            qmp.screendumpPng(file);
-            return null;
-        });
-        try {
-            return Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new UncheckedIOException("QEMU wrote no screenshot to " + file, e);
-        } finally {
-            try {
-                Files.deleteIfExists(file);
-            } catch (IOException ignored) {
-                // a leftover file in the run directory is harmless
-            }
-        }
+        return screenshots.png();
     }
 
-    // ---- agent helpers for CommandRunner and FileTransfer ---------------------------------------------------
+    // ---- the guest agent, for CommandRunner and FileTransfer (GuestCalls, CallGuard) ------------------------
 
     /** Starts {@code exec} through the agent and returns its pid. */
     long startProcess(AgentExec exec, byte[] stdin, boolean capture) {
-        return call("starting " + exec.path(), () -> agent.exec(new GuestExecRequest(
-                exec.path(), exec.args(), exec.env(), stdin, capture)));
+        return guest.startProcess(exec, stdin, capture);
     }
 
     /** Asks the agent for the state of process {@code pid}. */
     GuestExecStatus processStatus(long pid) {
-        return call("polling guest process " + pid, () -> agent.execStatus(pid));
+        return guest.processStatus(pid);
+    }
+
+    /** Runs {@code exec} with captured output and waits for it to end. */
+    GuestExecStatus runToCompletion(AgentExec exec, Duration timeout) {
+        return guest.runToCompletion(exec, timeout);
     }
 
     /**
@@ -467,68 +299,12 @@ public final class Machine implements AutoCloseable {
         return agent;
     }
 
-    /** Runs {@code exec} with captured output and waits for it to end. */
-    GuestExecStatus runToCompletion(AgentExec exec, Duration timeout) {
-        long pid = startProcess(exec, null, true);
-        long deadline = System.nanoTime() + timeout.toNanos();
-        Backoff backoff = Backoff.forExecPolling();
-        while (true) {
-            GuestExecStatus status = processStatus(pid);
-            if (status.exited()) {
-                return status;
-            }
-            if (System.nanoTime() > deadline) {
-                throw notResponding("'" + exec.path() + "' (a helper osrun runs in the guest) to finish", timeout, null);
-            }
-            backoff.pause(deadline);
-        }
-    }
-
     /**
      * Runs an agent or QMP call, turning a dead VM into a {@link VmCrashedException} and a timeout into a
      * {@link GuestNotRespondingException}.
      */
     <T> T call(String what, Supplier<T> call) {
-        return call(what, false, call);
-    }
-
-    private <T> T call(String what, boolean resetAllowed, Supplier<T> call) {
-        ensureAlive(resetAllowed);
-        try {
-            return call.get();
-        } catch (GuestAgentTimeoutException e) {
-            ensureAlive(resetAllowed);
-            throw notResponding(what, null, e);
-        } catch (GuestAgentException | QmpException e) {
-            awaitExitBriefly();
-            ensureAlive(resetAllowed);
-            throw e;
-        }
-    }
-
-    private <T> T qmpCall(String what, Supplier<T> call) {
-        return qmpCall(what, false, call);
-    }
-
-    private <T> T qmpCall(String what, boolean resetAllowed, Supplier<T> call) {
-        try {
-            return call(what, resetAllowed, call);
-        } catch (QmpConnectionClosedException e) {
-            awaitExitBriefly();
-            ensureAlive(resetAllowed);
-            throw e;
-        }
-    }
-
-    private void awaitExitBriefly() {
-        waitFor(process, Duration.ofMillis(500));
-    }
-
-    private GuestNotRespondingException notResponding(String what, Duration timeout, Throwable cause) {
-        return new GuestNotRespondingException("The guest did not answer while waiting for " + what
-                + (timeout != null ? " (" + timeout.toMillis() + " ms)" : cause != null ? " (" + cause.getMessage() + ")" : "")
-                + ". The guest may be hung, paused or overloaded. Last lines of the serial log:\n"
-                + SerialLog.tail(spec.serialLog(), SERIAL_TAIL_LINES), cause);
+        return guard.call(what, false, call);
     }
 
     /**
@@ -538,12 +314,7 @@ public final class Machine implements AutoCloseable {
      * @throws VmBrokenException  when a restore failed half-way or the guest was reset since the last restore
      */
     public void ensureAlive() {
-        ensureAlive(false);
-    }
-
-    /** Like {@link #ensureAlive()}; with {@code resetAllowed}, a guest reset is no error (a restore undoes it). */
-    private void ensureAlive(boolean resetAllowed) {
-        state.check(resetAllowed);
+        guard.ensureAlive(false);
     }
 
     /** The last lines of the guest's serial console. */
@@ -551,7 +322,7 @@ public final class Machine implements AutoCloseable {
         return SerialLog.tail(spec.serialLog(), lines);
     }
 
-    // ---- stopping --------------------------------------------------------------------------------------------
+    // ---- stopping (QemuProcess) ------------------------------------------------------------------------------
 
     /**
      * Stops QEMU at once; unsaved guest state is lost. Each step is bounded: QMP {@code quit} (3 s for QEMU to
@@ -564,37 +335,11 @@ public final class Machine implements AutoCloseable {
         }
         state.closing(true);
         long started = System.nanoTime();
-        String how = stop();
+        share.close();
+        String how = qemu.stop(qmp);
         closeQuietly(agent);
         closeQuietly(qmp);
-        log.debug("QEMU (pid {}) stopped by {} in {} ms", process.pid(), how, (System.nanoTime() - started) / 1_000_000);
-    }
-
-    /** Stops the process, each step bounded, and says which step did it. */
-    private String stop() {
-        if (!process.isAlive()) {
-            return "itself";
-        }
-        try {
-            if (qmp.isOpen()) {
-                qmp.quit(CLOSE_STEP);
-                if (waitFor(process, CLOSE_STEP)) {
-                    return "QMP quit";
-                }
-            }
-        } catch (RuntimeException e) {
-            log.debug("quit failed; sending SIGTERM to QEMU", e);
-        }
-        process.destroy();
-        if (waitFor(process, CLOSE_STEP)) {
-            return "SIGTERM";
-        }
-        log.warn("QEMU (pid {}) did not exit within {} s of SIGTERM; killing it", process.pid(), CLOSE_STEP.toSeconds());
-        process.destroyForcibly();
-        if (!waitFor(process, STOP_TIMEOUT)) {
-            log.warn("QEMU (pid {}) did not exit within {} s of SIGKILL", process.pid(), STOP_TIMEOUT.toSeconds());
-        }
-        return "SIGKILL";
+        log.debug("QEMU (pid {}) stopped by {} in {} ms", qemu.pid(), how, (System.nanoTime() - started) / 1_000_000);
     }
 
     /**
@@ -604,38 +349,14 @@ public final class Machine implements AutoCloseable {
      * @return whether the guest powered off by itself within {@code timeout} (a clean shutdown)
      */
     public boolean shutdown(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
         state.closing(true);
-        try {
-            agent.shutdown("powerdown");
-        } catch (RuntimeException e) {
-            log.debug("agent shutdown failed; trying ACPI", e);
-            try {
-                qmp.execute("system_powerdown", null, CLOSE_STEP);
-            } catch (RuntimeException e2) {
-                log.debug("system_powerdown failed", e2);
-            }
-        }
-        boolean clean = waitFor(process, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        boolean clean = qemu.powerOff(agent, qmp, timeout);
         if (!clean) {
             log.warn("The guest did not power off within {} s; stopping QEMU", timeout.toSeconds());
         }
         state.closing(false);
         close();
-        return clean && process.exitValue() == 0;
-    }
-
-    private static boolean waitFor(Process process, Duration timeout) {
-        try {
-            return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
-
-    private static String exitText(Process process) {
-        return VmState.exitText(process);
+        return clean && qemu.exitValue() == 0;
     }
 
     private static void closeQuietly(AutoCloseable closeable) {

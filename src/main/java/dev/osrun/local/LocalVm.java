@@ -65,12 +65,14 @@ public abstract sealed class LocalVm implements Vm permits LocalLinuxVm, LocalWi
     private static final Logger log = LoggerFactory.getLogger(LocalVm.class);
     private static final Duration RESTORE_BOOT_TIMEOUT = Duration.ofSeconds(90);
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(30);
+    private static volatile boolean templatesWarned;
 
-    /** The engine under this VM. */
-    final Machine machine;
+    /** The engine under this VM: with templates, the current clone (a reset replaces it). */
+    volatile Machine machine;
     private final Path runDir;
     private final CacheDir.Lock diskLock;
     private final boolean persistent;
+    private Clones clones;
     private volatile boolean closed;
 
     LocalVm(Machine machine, Path runDir, CacheDir.Lock diskLock) {
@@ -78,6 +80,11 @@ public abstract sealed class LocalVm implements Vm permits LocalLinuxVm, LocalWi
         this.runDir = runDir;
         this.diskLock = diskLock;
         this.persistent = diskLock != null;
+    }
+
+    /** Sets the clones this VM resets to (by the builder, right after construction). */
+    final void useClones(Clones value) {
+        this.clones = value;
     }
 
     /** Starts configuring a local VM of this kind. */
@@ -155,14 +162,35 @@ public abstract sealed class LocalVm implements Vm permits LocalLinuxVm, LocalWi
     @Override
     public synchronized SnapshotInfo saveSnapshot(String name) {
         requireOpen();
-        return ApiBoundary.call("save snapshot '" + name + "'", () -> machine.saveSnapshot(name));
+        return ApiBoundary.call("save snapshot '" + name + "'", () -> {
+            SnapshotInfo saved = machine.saveSnapshot(name);
+            if (clones != null) {
+                clones.shadow(name);
+            }
+            return saved;
+        });
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Restoring the snapshot the VM started from is a reset to a new clone of its RAM template (see
+     * {@link Builder#start()}); other snapshots are restored in place.
+     */
     @Override
     public synchronized void restoreSnapshot(String name) {
         requireOpen();
         ApiBoundary.call("restore snapshot '" + name + "'", () -> {
-            machine.restoreSnapshot(name);
+            if (clones != null && clones.restoresByNewVm(machine, name)) {
+                machine = clones.restore(machine, name);
+            } else {
+                try {
+                    machine.restoreSnapshot(name);
+                } catch (SnapshotNotFoundException e) {
+                    // The VM's own disk holds only its own snapshots: name the bases too.
+                    throw clones != null ? new SnapshotNotFoundException(name, clones.names(machine)) : e;
+                }
+            }
             return null;
         });
     }
@@ -170,14 +198,16 @@ public abstract sealed class LocalVm implements Vm permits LocalLinuxVm, LocalWi
     @Override
     public synchronized List<SnapshotInfo> snapshots() {
         requireOpen();
-        return ApiBoundary.call("list the snapshots", machine::snapshots);
+        return ApiBoundary.call("list the snapshots", () -> clones != null ? clones.snapshots(machine) : machine.snapshots());
     }
 
     @Override
     public synchronized void deleteSnapshot(String name) {
         requireOpen();
         ApiBoundary.call("delete snapshot '" + name + "'", () -> {
-            machine.deleteSnapshot(name);
+            if (clones == null || !clones.deleteParked(machine, name)) {
+                machine.deleteSnapshot(name);
+            }
             return null;
         });
     }
@@ -200,6 +230,9 @@ public abstract sealed class LocalVm implements Vm permits LocalLinuxVm, LocalWi
         closed = true;
         try {
             machine.close();
+            if (clones != null) {
+                clones.close();
+            }
         } finally {
             if (diskLock != null) {
                 diskLock.close();
@@ -323,6 +356,19 @@ public abstract sealed class LocalVm implements Vm permits LocalLinuxVm, LocalWi
             Path runDir = createRunDir();
             CacheDir.Lock lock = null;
             try {
+                if (!persistent && disk == null && Clones.enabled()) {
+                    try {
+                        return startClone(cacheDir, base, hardware, tiny, runDir, windows);
+                    } catch (SnapshotNotFoundException e) {
+                        throw e;
+                    } catch (OsrunException | java.io.UncheckedIOException e) {
+                        if (!templatesWarned) {
+                            templatesWarned = true;
+                            log.warn("RAM templates cannot be used here ({}): this VM runs on a private copy of the disk "
+                                    + "and restores in place, which is slower", e.getMessage());
+                        }
+                    }
+                }
                 Path vmDisk;
                 if (persistent) {
                     lock = cacheDir.lockDisk(base, lockTimeout, false);
@@ -337,18 +383,9 @@ public abstract sealed class LocalVm implements Vm permits LocalLinuxVm, LocalWi
                 if (!names.contains(snapshot)) {
                     throw new SnapshotNotFoundException(snapshot, names);
                 }
-                MachineSpec.Builder spec = hardware.specBuilder(vmDisk, runDir);
-                if (tiny != null) {
-                    spec.directKernel(tiny.kernel(), tiny.initrd(), TinyGuest.KERNEL_APPEND);
-                }
-                spec.shareDir(!share ? null : shareDir != null ? shareDir : runDir.resolve("share"))
-                        .network(network)
-                        .forwards(forwards)
-                        .vncDisplay(vncDisplay)
-                        .loadSnapshot(snapshot)
-                        .extraArgs(qemuArgs);
                 GuestProfile profile = windows ? new WindowsProfile() : new LinuxProfile();
-                Machine machine = Machine.start(spec.build(), profile, RESTORE_BOOT_TIMEOUT);
+                Machine machine = Machine.start(spec(hardware, tiny, vmDisk, runDir).loadSnapshot(snapshot).build(), profile,
+                        RESTORE_BOOT_TIMEOUT);
                 if (persistent) {
                     machine.protectSnapshot(TinyGuestRecipe.PROVISIONED);
                 }
@@ -358,6 +395,38 @@ public abstract sealed class LocalVm implements Vm permits LocalLinuxVm, LocalWi
                 throw new OsrunException("Cannot prepare the VM's disk in " + runDir + ": " + e.getMessage(), e);
             } catch (RuntimeException e) {
                 cleanUp(runDir, lock);
+                throw e;
+            }
+        }
+
+        private MachineSpec.Builder spec(Hardware hardware, TinyGuest tiny, Path vmDisk, Path runDir) {
+            MachineSpec.Builder spec = hardware.specBuilder(vmDisk, runDir);
+            if (tiny != null) {
+                spec.directKernel(tiny.kernel(), tiny.initrd(), TinyGuest.KERNEL_APPEND);
+            }
+            return spec.shareDir(!share ? null : shareDir != null ? shareDir : runDir.resolve("share"))
+                    .network(network)
+                    .forwards(forwards)
+                    .vncDisplay(vncDisplay)
+                    .extraArgs(qemuArgs);
+        }
+
+        /** A VM on clones of the snapshot's RAM template, made once per cache; the cached disk is only read. */
+        private LocalVm startClone(CacheDir cacheDir, Path base, Hardware hardware, TinyGuest tiny, Path runDir, boolean windows) {
+            List<String> names = QemuTools.snapshotNames(base);
+            if (!names.contains(snapshot)) {
+                throw new SnapshotNotFoundException(snapshot, names);
+            }
+            GuestProfile profile = windows ? new WindowsProfile() : new LinuxProfile();
+            Clones clones = Clones.start(cacheDir, base, snapshot, spec(hardware, tiny, runDir.resolve("disk.qcow2"), runDir).build(),
+                    profile, runDir);
+            try {
+                Machine machine = clones.first();
+                LocalVm vm = windows ? new LocalWindowsVm(machine, runDir, null) : new LocalLinuxVm(machine, runDir, null);
+                vm.useClones(clones);
+                return vm;
+            } catch (RuntimeException e) {
+                clones.close();
                 throw e;
             }
         }

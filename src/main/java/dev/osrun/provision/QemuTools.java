@@ -90,6 +90,14 @@ public final class QemuTools {
      * image a running QEMU holds can be read too).
      */
     public static List<String> snapshotNames(Path image) {
+        return snapshots(image).stream().map(snapshot -> snapshot.path("name").asText()).toList();
+    }
+
+    /**
+     * The snapshots in a qcow2 image as {@code qemu-img info --output=json -U} gives them ({@code name}, {@code id},
+     * {@code vm-state-size}, {@code date-sec}, {@code vm-clock-nsec}, ...).
+     */
+    public static List<JsonNode> snapshots(Path image) {
         String output = run(List.of("qemu-img", "info", "--output=json", "-U", image.toString()));
         JsonNode info;
         try {
@@ -97,9 +105,14 @@ public final class QemuTools {
         } catch (IOException e) {
             throw new OsrunException("'qemu-img info --output=json " + image + "' printed no JSON: " + output.strip(), e);
         }
-        List<String> names = new ArrayList<>();
-        info.path("snapshots").forEach(snapshot -> names.add(snapshot.path("name").asText()));
-        return names;
+        List<JsonNode> snapshots = new ArrayList<>();
+        info.path("snapshots").forEach(snapshots::add);
+        return snapshots;
+    }
+
+    /** Deletes the snapshot {@code name} from an image no QEMU has open. */
+    public static void deleteSnapshot(Path image, String name) {
+        run(List.of("qemu-img", "snapshot", "-d", name, image.toString()));
     }
 
     /**

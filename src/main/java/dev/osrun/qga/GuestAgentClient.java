@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.osrun.transport.JsonSocket;
+import dev.osrun.transport.ProtocolException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -142,7 +143,7 @@ public final class GuestAgentClient implements AutoCloseable {
      * Checks that the agent answers, with {@code guest-ping}.
      *
      * @param timeout how long to wait
-     * @throws GuestAgentException when the agent does not answer (see {@link #execute})
+     * @throws ProtocolException when the agent does not answer (see {@link #execute})
      */
     public void ping(Duration timeout) {
         execute("guest-ping", null, timeout);
@@ -154,7 +155,7 @@ public final class GuestAgentClient implements AutoCloseable {
      * @param request what to run
      * @return the process id to pass to {@link #execStatus}
      * @throws GuestAgentCommandException when the agent cannot start it (e.g. the program does not exist)
-     * @throws GuestAgentException        when the call fails otherwise (see {@link #execute})
+     * @throws ProtocolException         when the call fails otherwise (see {@link #execute})
      */
     public long exec(GuestExecRequest request) {
         ObjectNode arguments = JSON.objectNode().put("path", request.path());
@@ -179,7 +180,7 @@ public final class GuestAgentClient implements AutoCloseable {
      * @param pid the id returned by {@link #exec}
      * @return the status, output decoded from base64
      * @throws GuestAgentCommandException when the agent knows no such process
-     * @throws GuestAgentException        when the call fails otherwise (see {@link #execute})
+     * @throws ProtocolException         when the call fails otherwise (see {@link #execute})
      */
     public GuestExecStatus execStatus(long pid) {
         JsonNode result = execute("guest-exec-status", JSON.objectNode().put("pid", pid), defaultTimeout);
@@ -200,7 +201,7 @@ public final class GuestAgentClient implements AutoCloseable {
      * @param mode an {@code fopen} mode such as {@code r}, {@code w}, {@code a+}; {@code null} means {@code r}
      * @return the handle for the other file calls
      * @throws GuestAgentCommandException when the guest cannot open it
-     * @throws GuestAgentException        when the call fails otherwise (see {@link #execute})
+     * @throws ProtocolException         when the call fails otherwise (see {@link #execute})
      */
     public long fileOpen(String path, String mode) {
         ObjectNode arguments = JSON.objectNode().put("path", path);
@@ -218,7 +219,7 @@ public final class GuestAgentClient implements AutoCloseable {
      * @param count  how many bytes to read at most (the agent allows up to 48 MiB)
      * @return the bytes read and whether the end of the file was reached
      * @throws GuestAgentCommandException when the read fails in the guest
-     * @throws GuestAgentException        when the call fails otherwise (see {@link #execute})
+     * @throws ProtocolException         when the call fails otherwise (see {@link #execute})
      */
     public FileChunk fileRead(long handle, int count) {
         ObjectNode arguments = JSON.objectNode().put("handle", handle).put("count", count);
@@ -233,7 +234,7 @@ public final class GuestAgentClient implements AutoCloseable {
      * @param data   the bytes to write
      * @return how many bytes the guest wrote
      * @throws GuestAgentCommandException when the write fails in the guest
-     * @throws GuestAgentException        when the call fails otherwise (see {@link #execute})
+     * @throws ProtocolException         when the call fails otherwise (see {@link #execute})
      */
     public int fileWrite(long handle, byte[] data) {
         ObjectNode arguments = JSON.objectNode().put("handle", handle)
@@ -247,7 +248,7 @@ public final class GuestAgentClient implements AutoCloseable {
      *
      * @param handle the handle from {@link #fileOpen}
      * @throws GuestAgentCommandException when the agent knows no such handle
-     * @throws GuestAgentException        when the call fails otherwise (see {@link #execute})
+     * @throws ProtocolException         when the call fails otherwise (see {@link #execute})
      */
     public void fileClose(long handle) {
         execute("guest-file-close", JSON.objectNode().put("handle", handle), defaultTimeout);
@@ -258,7 +259,7 @@ public final class GuestAgentClient implements AutoCloseable {
      *
      * @param time the time to set, with nanosecond precision
      * @throws GuestAgentCommandException when the guest refuses (e.g. the agent lacks the privilege)
-     * @throws GuestAgentException        when the call fails otherwise (see {@link #execute})
+     * @throws ProtocolException         when the call fails otherwise (see {@link #execute})
      */
     public void setTime(Instant time) {
         long nanos = Math.addExact(Math.multiplyExact(time.getEpochSecond(), 1_000_000_000L), time.getNano());
@@ -269,7 +270,7 @@ public final class GuestAgentClient implements AutoCloseable {
      * Returns the guest operating system's description from {@code guest-get-osinfo}.
      *
      * @return e.g. {@code {"id": "mswindows", "version": "Microsoft Windows 11", "kernel-release": "22631", ...}}
-     * @throws GuestAgentException when the call fails (see {@link #execute})
+     * @throws ProtocolException when the call fails (see {@link #execute})
      */
     public JsonNode osInfo() {
         return execute("guest-get-osinfo", null, defaultTimeout);
@@ -279,7 +280,7 @@ public final class GuestAgentClient implements AutoCloseable {
      * Returns the names of the commands the agent supports and has enabled, from {@code guest-info}.
      *
      * @return the enabled command names, e.g. {@code guest-exec}
-     * @throws GuestAgentException when the call fails (see {@link #execute})
+     * @throws ProtocolException when the call fails (see {@link #execute})
      */
     public List<String> supportedCommands() {
         JsonNode info = execute("guest-info", null, defaultTimeout);
@@ -298,7 +299,7 @@ public final class GuestAgentClient implements AutoCloseable {
      * @param mode {@code powerdown}, {@code reboot} or {@code halt}
      * @throws IllegalArgumentException   when the mode is none of those
      * @throws GuestAgentCommandException when the agent refuses
-     * @throws GuestAgentException        when the command cannot be sent
+     * @throws ProtocolException         when the command cannot be sent
      * @see #shutdown(String, Duration)
      */
     public void shutdown(String mode) {
@@ -314,7 +315,7 @@ public final class GuestAgentClient implements AutoCloseable {
      * @throws IllegalArgumentException            when the mode is none of those
      * @throws GuestAgentCommandException          when the agent refuses
      * @throws GuestAgentConnectionClosedException when the connection was closed before the command was sent
-     * @throws GuestAgentException                 when the command cannot be sent otherwise
+     * @throws ProtocolException                  when the command cannot be sent otherwise
      */
     public void shutdown(String mode, Duration replyWait) {
         if (!SHUTDOWN_MODES.contains(mode)) {

@@ -1,10 +1,12 @@
 package dev.osrun.qga;
 
+import dev.osrun.transport.ProtocolClosedException;
+
 /**
  * Thrown when a call cannot complete because the connection to the guest agent's socket has ended, either because
  * QEMU closed it or because {@link GuestAgentClient#close()} was called.
  */
-public class GuestAgentConnectionClosedException extends GuestAgentException {
+public class GuestAgentConnectionClosedException extends ProtocolClosedException {
 
     private static final long serialVersionUID = 1L;
 

@@ -1,7 +1,9 @@
 package dev.osrun.qga;
 
+import dev.osrun.transport.ProtocolConnectException;
+
 /** Thrown when the guest agent's socket (QEMU's chardev) did not accept a connection in time. */
-public class GuestAgentConnectionException extends GuestAgentException {
+public class GuestAgentConnectionException extends ProtocolConnectException {
 
     private static final long serialVersionUID = 1L;
 

@@ -3,18 +3,19 @@ package dev.osrun.qga;
 import dev.osrun.transport.ProtocolException;
 
 /**
- * Root of every exception thrown by the guest agent client; catch it to handle any agent failure at once.
+ * A guest agent failure that is the agent client's own, not one of the kinds both protocol clients share: an
+ * interrupted wait, or a reply that failed in a way no other kind names. Every failure of the agent client is a
+ * {@link ProtocolException}:
  *
  * <pre>
- * GuestAgentException
- *  +-- GuestAgentConnectionException        the agent's socket could not be connected
- *  +-- GuestAgentConnectionClosedException  the connection ended (QEMU exited, or close() was called)
- *  +-- GuestAgentTimeoutException           no reply within the caller's timeout (e.g. the guest has not booted)
- *  +-- GuestAgentCommandException           the agent answered a command with an error
- *  +-- GuestAgentProtocolException          the agent sent something that is not a valid reply
+ * ProtocolException                 (dev.osrun.transport: catch it to handle any failure at once)
+ *  +-- ProtocolConnectException     GuestAgentConnectionException: the agent's socket could not be connected
+ *  +-- ProtocolClosedException      GuestAgentConnectionClosedException: the connection ended (QEMU exited, or close())
+ *  +-- ProtocolTimeoutException     GuestAgentTimeoutException: no reply within the caller's timeout (not booted yet?)
+ *  +-- ProtocolCommandException     GuestAgentCommandException: the agent answered a command with an error
+ *  +-- ProtocolMessageException     GuestAgentProtocolException: the agent sent something that is not a valid reply
+ *  +-- GuestAgentException          interrupted waits and other failures
  * </pre>
- *
- * <p>It is a {@link ProtocolException}, the base it shares with the QMP client's exceptions.
  */
 public class GuestAgentException extends ProtocolException {
 

@@ -1,14 +1,14 @@
 package dev.osrun.qga;
 
+import dev.osrun.transport.ProtocolMessageException;
+
 /**
  * Thrown when the guest agent sends something that is not a valid reply (malformed JSON, a reply with neither
  * {@code return} nor {@code error}, a result of the wrong shape); the raw text received is kept.
  */
-public class GuestAgentProtocolException extends GuestAgentException {
+public class GuestAgentProtocolException extends ProtocolMessageException {
 
     private static final long serialVersionUID = 1L;
-
-    private final String rawMessage;
 
     /**
      * Creates the exception.
@@ -18,16 +18,6 @@ public class GuestAgentProtocolException extends GuestAgentException {
      * @param cause      the parse failure, or {@code null}
      */
     public GuestAgentProtocolException(String message, String rawMessage, Throwable cause) {
-        super(message, cause);
-        this.rawMessage = rawMessage;
-    }
-
-    /**
-     * Returns the text received from the agent that could not be understood.
-     *
-     * @return the raw message text
-     */
-    public String rawMessage() {
-        return rawMessage;
+        super(message, rawMessage, cause);
     }
 }

@@ -1,5 +1,7 @@
 package dev.osrun.qga;
 
+import dev.osrun.transport.ProtocolTimeoutException;
+
 import java.time.Duration;
 
 /**
@@ -7,12 +9,9 @@ import java.time.Duration;
  * is not running, or the command is slow. The client resynchronises before its next call, so a late reply is never
  * taken as the answer to a later call.
  */
-public class GuestAgentTimeoutException extends GuestAgentException {
+public class GuestAgentTimeoutException extends ProtocolTimeoutException {
 
     private static final long serialVersionUID = 1L;
-
-    private final String command;
-    private final transient Duration timeout;
 
     /**
      * Creates the exception.
@@ -22,26 +21,6 @@ public class GuestAgentTimeoutException extends GuestAgentException {
      * @param timeout how long the client waited
      */
     public GuestAgentTimeoutException(String message, String command, Duration timeout) {
-        super(message);
-        this.command = command;
-        this.timeout = timeout;
-    }
-
-    /**
-     * Returns the command whose reply did not arrive.
-     *
-     * @return the command name, e.g. {@code guest-sync-delimited}
-     */
-    public String command() {
-        return command;
-    }
-
-    /**
-     * Returns how long the client waited.
-     *
-     * @return the timeout that expired
-     */
-    public Duration timeout() {
-        return timeout;
+        super(message, command, timeout);
     }
 }

@@ -1,6 +1,7 @@
 package dev.osrun.qmp;
 
 import dev.osrun.transport.JsonSocket;
+import dev.osrun.transport.ProtocolException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -185,7 +186,7 @@ public final class QmpClient implements AutoCloseable {
      * Returns the VM's run state from {@code query-status}, waiting at most the default timeout.
      *
      * @return e.g. {@code running}, {@code paused}, {@code prelaunch}, {@code shutdown}, {@code guest-panicked}
-     * @throws QmpException when the command fails (see {@link #execute(String, JsonNode, Duration)})
+     * @throws ProtocolException when the command fails (see {@link #execute(String, JsonNode, Duration)})
      */
     public String queryStatus() {
         return execute("query-status", null).path("status").asText();
@@ -197,7 +198,7 @@ public final class QmpClient implements AutoCloseable {
      *
      * @param file where QEMU writes the PNG
      * @throws QmpCommandException when QEMU cannot take the screenshot (e.g. the VM has no display device)
-     * @throws QmpException        when the command fails otherwise
+     * @throws ProtocolException  when the command fails otherwise
      */
     public void screendumpPng(Path file) {
         ObjectNode arguments = JSON.objectNode()
@@ -247,7 +248,7 @@ public final class QmpClient implements AutoCloseable {
      * @throws QmpJobException      when the job concluded with an error; carries QEMU's error text
      * @throws QmpCommandException  when QEMU refuses to start the job
      * @throws QmpTimeoutException  when the job has not concluded within {@code timeout}; says the job's last status
-     * @throws QmpException         when the connection fails meanwhile
+     * @throws ProtocolException   when the connection fails meanwhile
      */
     public void runJob(String command, ObjectNode arguments, String jobId, Duration timeout) {
         ObjectNode withId = (arguments == null ? JSON.objectNode() : arguments.deepCopy()).put("job-id", jobId);

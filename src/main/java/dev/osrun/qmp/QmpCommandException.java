@@ -1,19 +1,15 @@
 package dev.osrun.qmp;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.osrun.transport.ProtocolCommandException;
 
 /**
  * Thrown when QEMU answers a command with an {@code error} reply; carries the command, the arguments sent, and the
- * QMP error class and description.
+ * QMP error class and description (see {@link ProtocolCommandException}).
  */
-public class QmpCommandException extends QmpException {
+public class QmpCommandException extends ProtocolCommandException {
 
     private static final long serialVersionUID = 1L;
-
-    private final String command;
-    private final transient JsonNode arguments;
-    private final String errorClass;
-    private final String description;
 
     /**
      * Creates the exception; the message is built from the parts.
@@ -27,46 +23,6 @@ public class QmpCommandException extends QmpException {
     public QmpCommandException(String command, JsonNode arguments, JsonNode loggable, String errorClass,
             String description) {
         super("QMP command '" + command + "'" + (loggable == null ? " (no arguments)" : " with arguments " + loggable)
-                + " failed: " + errorClass + ": " + description);
-        this.command = command;
-        this.arguments = arguments;
-        this.errorClass = errorClass;
-        this.description = description;
-    }
-
-    /**
-     * Returns the command that failed.
-     *
-     * @return the command name, e.g. {@code screendump}
-     */
-    public String command() {
-        return command;
-    }
-
-    /**
-     * Returns the arguments that were sent with the command.
-     *
-     * @return the arguments, or {@code null} when none were sent
-     */
-    public JsonNode arguments() {
-        return arguments;
-    }
-
-    /**
-     * Returns the QMP error class.
-     *
-     * @return e.g. {@code GenericError}, {@code CommandNotFound}, {@code DeviceNotFound}
-     */
-    public String errorClass() {
-        return errorClass;
-    }
-
-    /**
-     * Returns QEMU's description of the error.
-     *
-     * @return the {@code desc} member of the error reply
-     */
-    public String description() {
-        return description;
+                + " failed: " + errorClass + ": " + description, command, arguments, errorClass, description);
     }
 }

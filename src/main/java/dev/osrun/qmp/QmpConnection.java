@@ -2,6 +2,7 @@ package dev.osrun.qmp;
 
 import dev.osrun.transport.JsonRedactor;
 import dev.osrun.transport.JsonSocket;
+import dev.osrun.transport.ProtocolException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -69,7 +70,7 @@ final class QmpConnection {
         try {
             Duration left = Duration.ofNanos(Math.max(deadline - System.nanoTime(), 1));
             awaitReply(send("qmp_capabilities", null, left), left, deadline);
-        } catch (QmpException e) {
+        } catch (ProtocolException e) {
             throw new QmpConnectionException("QEMU on " + socket.path() + " sent its greeting but capability "
                     + "negotiation failed: " + e.getMessage(), e);
         }
@@ -200,7 +201,7 @@ final class QmpConnection {
         return arguments == null ? "" : " with arguments " + REDACTOR.redact(arguments);
     }
 
-    private void failAll(QmpException failure) {
+    private void failAll(ProtocolException failure) {
         for (Pending call : pending.values()) {
             if (pending.remove(call.id(), call)) {
                 call.reply().completeExceptionally(failure);

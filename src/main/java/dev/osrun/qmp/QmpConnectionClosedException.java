@@ -1,10 +1,12 @@
 package dev.osrun.qmp;
 
+import dev.osrun.transport.ProtocolClosedException;
+
 /**
  * Thrown when a call cannot complete because the QMP connection has ended, either because QEMU closed it (it exited
  * or crashed) or because {@link QmpClient#close()} was called.
  */
-public class QmpConnectionClosedException extends QmpException {
+public class QmpConnectionClosedException extends ProtocolClosedException {
 
     private static final long serialVersionUID = 1L;
 

@@ -1,10 +1,12 @@
 package dev.osrun.qmp;
 
+import dev.osrun.transport.ProtocolConnectException;
+
 /**
  * Thrown when a QMP connection cannot be established: the socket did not accept a connection in time, no greeting
  * arrived, or capability negotiation failed.
  */
-public class QmpConnectionException extends QmpException {
+public class QmpConnectionException extends ProtocolConnectException {
 
     private static final long serialVersionUID = 1L;
 

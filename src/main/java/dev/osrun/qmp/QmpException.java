@@ -3,19 +3,20 @@ package dev.osrun.qmp;
 import dev.osrun.transport.ProtocolException;
 
 /**
- * Root of every exception thrown by the QMP client; catch it to handle any QMP failure at once.
+ * A QMP failure that is QMP's own, not one of the kinds both protocol clients share: a background job that
+ * concluded with an error ({@link QmpJobException}), or a wait that was interrupted. Every failure of the QMP client
+ * is a {@link ProtocolException}:
  *
  * <pre>
- * QmpException
- *  +-- QmpConnectionException        the socket could not be connected, or the handshake failed
- *  +-- QmpConnectionClosedException  the connection ended (QEMU exited, or close() was called)
- *  +-- QmpTimeoutException           no reply or event within the caller's timeout
- *  +-- QmpCommandException           QEMU answered a command with an error
- *  +-- QmpProtocolException          QEMU sent something that is not a valid QMP message
- *  +-- QmpJobException               a background job (snapshot-save, ...) concluded with an error
+ * ProtocolException                    (dev.osrun.transport: catch it to handle any failure at once)
+ *  +-- ProtocolConnectException        QmpConnectionException: the socket could not be connected, or the handshake failed
+ *  +-- ProtocolClosedException         QmpConnectionClosedException: the connection ended (QEMU exited, or close())
+ *  +-- ProtocolTimeoutException        QmpTimeoutException: no reply or event within the caller's timeout
+ *  +-- ProtocolCommandException        QmpCommandException: QEMU answered a command with an error
+ *  +-- ProtocolMessageException        QmpProtocolException: QEMU sent something that is not a valid QMP message
+ *  +-- QmpException                    interrupted waits
+ *       +-- QmpJobException            a background job (snapshot-save, ...) concluded with an error
  * </pre>
- *
- * <p>It is a {@link ProtocolException}, the base it shares with the guest agent client's exceptions.
  */
 public class QmpException extends ProtocolException {
 

@@ -1,14 +1,14 @@
 package dev.osrun.qmp;
 
+import dev.osrun.transport.ProtocolMessageException;
+
 /**
  * Thrown when QEMU sends something that is not a valid QMP message (malformed JSON, a reply with neither
  * {@code return} nor {@code error}, an error without an {@code id}); the raw text received is kept.
  */
-public class QmpProtocolException extends QmpException {
+public class QmpProtocolException extends ProtocolMessageException {
 
     private static final long serialVersionUID = 1L;
-
-    private final String rawMessage;
 
     /**
      * Creates the exception.
@@ -18,16 +18,6 @@ public class QmpProtocolException extends QmpException {
      * @param cause      the parse failure, or {@code null}
      */
     public QmpProtocolException(String message, String rawMessage, Throwable cause) {
-        super(message, cause);
-        this.rawMessage = rawMessage;
-    }
-
-    /**
-     * Returns the text received from QEMU that could not be understood.
-     *
-     * @return the raw message text
-     */
-    public String rawMessage() {
-        return rawMessage;
+        super(message, rawMessage, cause);
     }
 }
