@@ -7,6 +7,7 @@ import dev.osrun.engine.LinuxProfile;
 import dev.osrun.engine.Machine;
 import dev.osrun.engine.MachineSpec;
 import dev.osrun.engine.RamTemplate;
+import dev.osrun.engine.WarmClones;
 import dev.osrun.provision.TinyGuest;
 
 import java.io.IOException;
@@ -16,22 +17,23 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The RAM-template rows of {@code bin/bench reset}, through the engine's {@link RamTemplate}: the template reset per
- * size ({@link RamTemplate#startClone}) and the memory (PSS, RSS) of 4 concurrent clones against one. The warm-clone
- * hand-over is reported as not measured until the engine has a warm-clone API.
+ * size ({@link RamTemplate#startClone}), the warm-clone hand-over ({@link WarmClones#take}) and the memory (PSS, RSS)
+ * of 4 concurrent clones against one.
  */
 final class TemplateResets {
 
-    static final String NO_WARM_API = "not measured: no warm-clone API on main yet (only RamTemplate)";
 
     private final TinyGuest tiny;
     private final Results results;
     private final ResetReport report;
     private final Path work;
     private final GuestProfile profile = new LinuxProfile();
-    private int clones;
+    private final AtomicInteger clones = new AtomicInteger();
 
     private TemplateResets(TinyGuest tiny, Results results, ResetReport report, Path work) {
         this.tiny = tiny;
@@ -47,11 +49,12 @@ final class TemplateResets {
             RamTemplate template = bench.capture(disk);
             bench.resets(disk, template);
             if (disk.label().equals("1g")) {
+                bench.warm(disk, template);
                 bench.clones(disk, template);
             }
             Bench.deleteTree(template.directory());
         }
-        report.notMeasured("reset_warm_1g", NO_WARM_API);
+
     }
 
     private MachineSpec.Builder spec(FilledDisk disk, Path diskPath, Path runDir) {
@@ -60,9 +63,12 @@ final class TemplateResets {
                 .shareDir(runDir.resolve("share"));
     }
 
-    /** A fresh clone spec: its own run directory and disk path (the template makes the disk an overlay of its own). */
+    /**
+     * A fresh clone spec: its own run directory and disk path (the template makes the disk an overlay of its own).
+     * Called from WarmClones' thread too.
+     */
     private MachineSpec cloneSpec(FilledDisk disk) {
-        Path runDir = work.resolve("clone-" + ++clones);
+        Path runDir = work.resolve("clone-" + clones.incrementAndGet());
         return spec(disk, runDir.resolve("disk.qcow2"), runDir).build();
     }
 
@@ -104,6 +110,34 @@ final class TemplateResets {
             Bench.deleteTree(spec.runDir());
         }
         Bench.progress(reset.metric() + ": p50 " + Results.format(reset.percentile(50)) + " ms");
+    }
+
+    /**
+     * The hand-over: {@link WarmClones#take} of a clone started in the background while the previous one ran. Between
+     * takes the clone taken runs {@code exec("true")}, is closed, and the bench idles (standing for the test) twice
+     * the p50 of this size's template reset (at least 1 s), so that the next clone is ready, as it is when a test
+     * takes longer than a clone's start.
+     */
+    private void warm(FilledDisk disk, RamTemplate template) {
+        double startMillis = results.find("reset_template_" + disk.label()).map(s -> s.percentile(50)).orElse(1000.0);
+        long pauseMillis = Math.max(1000, Math.round(2 * startMillis));
+        Samples take = results.metric("reset_warm_" + disk.label(), "WarmClones.take: hand-over of a clone started in "
+                + "the background (" + pauseMillis + " ms between a clone's close and the next take stand for the test)");
+        try (WarmClones warm = new WarmClones(template, () -> cloneSpec(disk), profile)) {
+            for (int i = -1; i < Bench.n("warm", 10); i++) {
+                LockSupport.parkNanos(pauseMillis * 1_000_000);
+                long t0 = System.nanoTime();
+                Machine machine = warm.take();
+                long t1 = System.nanoTime();
+                try (machine) {
+                    EngineBench.requireSuccess(machine.exec(new Command.Argv(List.of("true")), ExecOptions.defaults()));
+                }
+                if (i >= 0) {
+                    take.add(t1 - t0);
+                }
+            }
+        }
+        Bench.progress(take.metric() + ": p50 " + Results.format(take.percentile(50)) + " ms");
     }
 
     /** PSS and RSS of 4 concurrent clones against one, each after reading its whole fill once. */
