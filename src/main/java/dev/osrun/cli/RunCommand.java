@@ -49,8 +49,12 @@ final class RunCommand {
         Accel accel = options.vm.accel();
         Environment.warnings(accel).forEach(warning -> err.println("osrun: warning: " + warning));
 
+        // A run that saves a snapshot runs on the cached disk itself (holding its lock), so that the snapshot lasts;
+        // every other run is a clone of the snapshot's RAM template on an overlay of its own: runs on one cache go
+        // side by side, and nothing they do reaches the cache.
         LocalVm.Builder builder = options.vm.builder(options.useSnapshot)
-                .persistent(true)
+                .persistent(options.newSnapshot != null)
+                .warmResets(false)
                 .keep(options.keep);
         if (options.drive != null) {
             builder.disk(Path.of(options.drive));

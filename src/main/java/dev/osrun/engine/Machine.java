@@ -317,6 +317,14 @@ public final class Machine implements AutoCloseable {
         guard.ensureAlive(false);
     }
 
+    /**
+     * Checks that a snapshot may be restored: like {@link #ensureAlive()}, except that a guest that reset itself may
+     * (a restore undoes the reset), while a VM whose restore failed half-way may not.
+     */
+    public void ensureRestorable() {
+        guard.ensureAlive(true);
+    }
+
     /** The last lines of the guest's serial console. */
     public String serialTail(int lines) {
         return SerialLog.tail(spec.serialLog(), lines);

@@ -66,7 +66,7 @@ final class Clones implements AutoCloseable {
     private final java.util.Set<String> hidden = new java.util.HashSet<>();
 
     private Clones(CacheDir cache, Path cachedDisk, RamTemplate template, MachineSpec cloneSpec, GuestProfile profile,
-                   Path runDir, SnapshotInfo base) {
+                   Path runDir, SnapshotInfo base, boolean warmResets) {
         this.cache = cache;
         this.cachedDisk = cachedDisk;
         this.template = template;
@@ -74,8 +74,8 @@ final class Clones implements AutoCloseable {
         this.profile = profile;
         this.runDir = runDir;
         this.base = base;
-        this.warm = fixedPorts(cloneSpec) ? null : new WarmClones(template, this::nextSpec, profile);
-        if (warm == null) {
+        this.warm = !warmResets || fixedPorts(cloneSpec) ? null : new WarmClones(template, this::nextSpec, profile);
+        if (warm == null && warmResets) {
             log.info("Resets start a new clone after the old one stops (no clone kept ready): the VM listens on fixed "
                     + "host ports (forwards, VNC or extra QEMU arguments)");
         }
@@ -91,10 +91,11 @@ final class Clones implements AutoCloseable {
      * Opens (or makes, once per cache) the template of {@code snapshot} in the cached disk {@code disk} and sets up
      * the clones of a VM like {@code spec}; returns them with the first clone started.
      */
-    static Clones start(CacheDir cache, Path disk, String snapshot, MachineSpec spec, GuestProfile profile, Path runDir) {
+    static Clones start(CacheDir cache, Path disk, String snapshot, MachineSpec spec, GuestProfile profile, Path runDir,
+                        boolean warmResets) {
         JsonNode entry = entry(disk, snapshot).orElseThrow();
         RamTemplate template = template(cache, disk, snapshot, entry, spec);
-        return new Clones(cache, disk, template, spec.withLoadSnapshot(null), profile, runDir, info(entry));
+        return new Clones(cache, disk, template, spec.withLoadSnapshot(null), profile, runDir, info(entry), warmResets);
     }
 
     private static Optional<JsonNode> entry(Path disk, String snapshot) {
@@ -183,7 +184,7 @@ final class Clones implements AutoCloseable {
 
     /** Restores {@code name} (see {@link #restoresByNewVm}) on a new VM, stopping {@code current}; returns the new one. */
     Machine restore(Machine current, String name) {
-        current.ensureAlive(); // a broken or crashed VM stays so: it says so rather than turning into another
+        current.ensureRestorable(); // a broken or crashed VM stays so: it says so rather than turning into another
         Path overlay = parked.get(name);
         boolean keep = !ownSnapshots(current).isEmpty();
         boolean primary = name.equals(base.name());

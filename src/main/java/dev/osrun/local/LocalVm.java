@@ -266,6 +266,7 @@ public abstract sealed class LocalVm implements Vm permits LocalLinuxVm, LocalWi
         private ProvisioningListener progress = ProvisioningListener.NONE;
         private Path iso;
         private boolean keep;
+        private boolean warmResets = true;
 
         private Builder(GuestKind guest) {
             this.guest = guest;
@@ -330,6 +331,12 @@ public abstract sealed class LocalVm implements Vm permits LocalLinuxVm, LocalWi
          * else the cache's {@code win11-clean.iso}, else one built from Windows Update). The file is only read.
          */
         public Builder iso(Path value) { this.iso = value; return this; }
+
+        /**
+         * Whether the next clone is started in the background while this one runs, so that restoring the base is a
+         * hand-over (default true; false for a VM that will not be reset, such as the CLI's single command).
+         */
+        public Builder warmResets(boolean value) { this.warmResets = value; return this; }
 
         /** Keeps the install's step disks and media after provisioning (default: removed). */
         public Builder keep(boolean value) { this.keep = value; return this; }
@@ -419,7 +426,7 @@ public abstract sealed class LocalVm implements Vm permits LocalLinuxVm, LocalWi
             }
             GuestProfile profile = windows ? new WindowsProfile() : new LinuxProfile();
             Clones clones = Clones.start(cacheDir, base, snapshot, spec(hardware, tiny, runDir.resolve("disk.qcow2"), runDir).build(),
-                    profile, runDir);
+                    profile, runDir, warmResets);
             try {
                 Machine machine = clones.first();
                 LocalVm vm = windows ? new LocalWindowsVm(machine, runDir, null) : new LocalLinuxVm(machine, runDir, null);

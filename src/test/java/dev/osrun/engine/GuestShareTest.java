@@ -21,14 +21,17 @@ import static org.awaitility.Awaitility.await;
 @RequiresTinyGuest
 class GuestShareTest {
 
+    private static final String HERE = "here";
+
     @Test
     void afterARestoreTheShareIsUsableOnceAwaited() throws IOException {
         try (LocalVm vm = LocalVm.builder(GuestKind.TINY).start()) {
             Machine machine = vm.machine();
+            machine.saveSnapshot(HERE); // restored in place, as every snapshot but the base
             Path marker = machine.spec().shareDir().resolve("marker-" + System.nanoTime());
             Files.writeString(marker, "seen from the guest\n");
 
-            machine.restoreSnapshot("provisioned");
+            machine.restoreSnapshot(HERE);
 
             assertThat(machine.shareMounted()).isTrue();
             assertThat(machine.shareReady()).as("mounted, and so ready without waiting").isTrue();
@@ -41,8 +44,9 @@ class GuestShareTest {
     void restoresInARowEachMountTheShareAgainOnOneThreadAtMost() {
         try (LocalVm vm = LocalVm.builder(GuestKind.TINY).start()) {
             Machine machine = vm.machine();
+            machine.saveSnapshot(HERE); // restored in place, as every snapshot but the base
             for (int i = 0; i < 3; i++) {
-                machine.restoreSnapshot("provisioned");
+                machine.restoreSnapshot(HERE);
                 assertThat(mountThreads(machine)).hasSizeLessThanOrEqualTo(1);
             }
             assertThat(machine.shareMounted()).isTrue();
@@ -56,7 +60,8 @@ class GuestShareTest {
         Machine machine;
         try (LocalVm vm = LocalVm.builder(GuestKind.TINY).start()) {
             machine = vm.machine();
-            machine.restoreSnapshot("provisioned");
+            machine.saveSnapshot(HERE);
+            machine.restoreSnapshot(HERE);
         }
         await("the share's mount thread to end after close").atMost(Duration.ofSeconds(15))
                 .untilAsserted(() -> assertThat(mountThreads(machine)).isEmpty());
