@@ -55,7 +55,7 @@ public final class EngineBench {
         this.hardware = Hardware.of(Accel.AUTO, 512, 1);
         this.tiny = TinyGuest.locate();
         this.cache = CacheDir.fromEnvironment();
-        this.work = out.resolve("work");
+        this.work = out.toAbsolutePath().resolve("work"); // absolute: smbd (the share) runs in a directory of its own
     }
 
     /** Runs every group and writes the results under {@code args[0]} (default {@code target/bench}). */
@@ -72,7 +72,7 @@ public final class EngineBench {
         stdout.println("osrun engine benchmark (" + bench.hardware.accel() + ", tiny guest, " + bench.hardware.memoryMiB()
                 + " MiB, " + Runtime.getRuntime().availableProcessors() + " host CPUs)");
         bench.results.printTable(stdout);
-        bench.results.writeJson(out.resolve("results.json"));
+        bench.results.mergeJson(out.resolve("results.json"));
         try (PrintStream md = new PrintStream(Files.newOutputStream(out.resolve("results.md")), true, StandardCharsets.UTF_8)) {
             bench.results.printMarkdown(md);
         }
@@ -123,10 +123,7 @@ public final class EngineBench {
             results.time(results.metric("qga_ping", "guest-ping on the persistent agent connection"), 5, n,
                     () -> vm.agent.ping(Duration.ofSeconds(10)));
             for (RawVm.Polling polling : RawVm.Polling.values()) {
-                String name = "qga_exec_true_" + polling.name().toLowerCase();
-                results.time(results.metric(name, "bare guest-exec /bin/true + guest-exec-status, polling "
-                        + polling.name().toLowerCase().replace('_', ' ')), 5, n,
-                        () -> requireSuccess(vm.run(polling, "/bin/true")));
+                bareExec(results, vm, polling, n);
             }
             results.time(results.metric("qga_exec_sh_true_spin", "bare guest-exec /bin/sh -c true, polling spin"), 5, n,
                     () -> requireSuccess(vm.run(RawVm.Polling.SPIN, "/bin/sh", "-c", "true")));
@@ -165,7 +162,50 @@ public final class EngineBench {
         Bench.progress("qga_restore_new_process: p50 " + Results.format(fresh.percentile(50)) + " ms");
     }
 
+    /**
+     * Times bare {@code guest-exec /bin/true} + {@code guest-exec-status} polled as {@code polling} on {@code vm}, after
+     * 5 untimed runs, into the metric {@code qga_exec_true_<polling>}, and returns it (ResetBench's {@code exec_bare}).
+     */
+    static Samples bareExec(Results results, RawVm vm, RawVm.Polling polling, int n) {
+        String name = "qga_exec_true_" + polling.name().toLowerCase();
+        Samples samples = results.metric(name, "bare guest-exec /bin/true + guest-exec-status, polling "
+                + polling.name().toLowerCase().replace('_', ' '));
+        results.time(samples, 5, n, () -> requireSuccess(vm.run(polling, "/bin/true")));
+        return samples;
+    }
+
     // ---- the engine in a running VM ------------------------------------------------------------------------------
+
+    /**
+     * Times {@code exec("true")} and {@code shell("true")} through {@code vm}, alternated, after 5 untimed pairs, into
+     * {@code exec_roundtrip[_agent_capture]} and {@code exec_shell_<mode>}; returns the exec metric (ResetBench's
+     * {@code exec_engine}). {@code share} says whether {@code vm} was started with its share (the default mode).
+     */
+    static Samples engineExec(Results results, LocalVm vm, boolean share, int n) {
+        String mode = share ? "share" : "agent";
+        String execName = share ? "exec_roundtrip" : "exec_roundtrip_agent_capture";
+        String execWhat = share
+                ? "exec(\"true\") through LocalVm, output via share job dir (the default mode)"
+                : "exec(\"true\") through LocalVm without share, output captured by the agent";
+        // Alternated, so that neither pays alone for what the guest still does after the restore.
+        Samples argv = results.metric(execName, execWhat);
+        Samples shell = results.metric("exec_shell_" + mode, "shell(\"true\") (/bin/sh -c) through LocalVm, " + mode + " capture");
+        for (int i = 0; i < 5; i++) {
+            requireSuccess(vm.exec("true"));
+            requireSuccess(vm.shell("true"));
+        }
+        for (int i = 0; i < n; i++) {
+            long t0 = System.nanoTime();
+            requireSuccess(vm.exec("true"));
+            long t1 = System.nanoTime();
+            requireSuccess(vm.shell("true"));
+            argv.add(t1 - t0);
+            shell.add(System.nanoTime() - t1);
+        }
+        Bench.progress(execName + ": p50 " + Results.format(argv.percentile(50)) + " ms, shell "
+                + Results.format(shell.percentile(50)) + " ms (n=" + n + ")");
+        return argv;
+    }
 
     /** Exec, restore in place and files in one LocalVm, with the share (default) or without it (agent only). */
     private void engineExecAndRestore(boolean share) throws IOException {
@@ -175,28 +215,7 @@ public final class EngineBench {
             builder.withoutShare();
         }
         try (LocalVm vm = builder.start()) {
-            int n = Bench.n("exec", 50);
-            String execName = share ? "exec_roundtrip" : "exec_roundtrip_agent_capture";
-            String execWhat = share
-                    ? "exec(\"true\") through LocalVm, output via share job dir (the default mode)"
-                    : "exec(\"true\") through LocalVm without share, output captured by the agent";
-            // Alternated, so that neither pays alone for what the guest still does after the restore.
-            Samples argv = results.metric(execName, execWhat);
-            Samples shell = results.metric("exec_shell_" + mode, "shell(\"true\") (/bin/sh -c) through LocalVm, " + mode + " capture");
-            for (int i = 0; i < 5; i++) {
-                requireSuccess(vm.exec("true"));
-                requireSuccess(vm.shell("true"));
-            }
-            for (int i = 0; i < n; i++) {
-                long t0 = System.nanoTime();
-                requireSuccess(vm.exec("true"));
-                long t1 = System.nanoTime();
-                requireSuccess(vm.shell("true"));
-                argv.add(t1 - t0);
-                shell.add(System.nanoTime() - t1);
-            }
-            Bench.progress(execName + ": p50 " + Results.format(argv.percentile(50)) + " ms, shell "
-                    + Results.format(shell.percentile(50)) + " ms (n=" + n + ")");
+            engineExec(results, vm, share, Bench.n("exec", 50));
 
             Samples restore = results.metric(share ? "restore_inplace" : "restore_inplace_noshare",
                     "restoreSnapshot (loadvm, resync, clock" + (share ? ", share remount" : "") + ") + first exec(\"true\")");
@@ -300,13 +319,13 @@ public final class EngineBench {
         return copy;
     }
 
-    private static void requireSuccess(ExecResult result) {
+    static void requireSuccess(ExecResult result) {
         if (result.exitCode() != 0) {
             throw new IllegalStateException("Expected exit 0 but was " + result.exitCode() + ": " + result.stderr());
         }
     }
 
-    private static void requireSuccess(GuestExecStatus status) {
+    static void requireSuccess(GuestExecStatus status) {
         if (status.exitCode() == null || status.exitCode() != 0) {
             throw new IllegalStateException("Expected exit 0 but was " + status.exitCode());
         }

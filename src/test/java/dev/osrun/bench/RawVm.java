@@ -46,6 +46,18 @@ final class RawVm implements AutoCloseable {
 
     /** Starts QEMU for {@code spec} (accelerator resolved) and waits until the agent answers. */
     static RawVm start(MachineSpec spec, Accel accel, Duration bootTimeout) {
+        RawVm vm = launch(spec, accel);
+        try {
+            vm.agent.sync(bootTimeout);
+        } catch (RuntimeException e) {
+            vm.close();
+            throw e;
+        }
+        return vm;
+    }
+
+    /** Starts QEMU for {@code spec} and connects QMP and the agent's socket, without waiting for the agent. */
+    static RawVm launch(MachineSpec spec, Accel accel) {
         try {
             Files.createDirectories(spec.runDir());
             Files.deleteIfExists(spec.qmpSocket());
@@ -62,7 +74,6 @@ final class RawVm implements AutoCloseable {
             }
             QmpClient qmp = QmpClient.connect(spec.qmpSocket(), Duration.ofSeconds(30));
             GuestAgentClient agent = GuestAgentClient.connect(spec.agentSocket(), Duration.ofSeconds(30));
-            agent.sync(bootTimeout);
             return new RawVm(process, qmp, agent);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -99,6 +110,10 @@ final class RawVm implements AutoCloseable {
                 return calls;
             }
         }
+    }
+
+    long pid() {
+        return process.pid();
     }
 
     @Override

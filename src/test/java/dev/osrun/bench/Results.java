@@ -1,5 +1,6 @@
 package dev.osrun.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -30,6 +31,23 @@ final class Results {
     /** A new or existing throughput metric whose every sample moves {@code megabytes} MiB. */
     Samples metric(String name, String description, double megabytes) {
         return metrics.computeIfAbsent(name, n -> new Samples(n, description, megabytes));
+    }
+
+    /** The metric {@code name}, if measured in this run. */
+    java.util.Optional<Samples> find(String name) {
+        return java.util.Optional.ofNullable(metrics.get(name));
+    }
+
+    /** Every metric with at least one sample, in the order they were created. */
+    java.util.List<Samples> all() {
+        return metrics.values().stream().filter(s -> s.n() > 0).toList();
+    }
+
+    /** Adds the samples of {@code source} (measured elsewhere) under the name {@code name}. */
+    Samples copy(Samples source, String name, String description) {
+        Samples copy = metric(name, description);
+        copy.addAll(source);
+        return copy;
     }
 
     /** Times {@code action} {@code n} times into the metric, after {@code warmup} untimed runs. */
@@ -75,7 +93,8 @@ final class Results {
         }
     }
 
-    void writeJson(Path file) {
+    /** The metrics as {@code {"<metric>": {"p50_ms", "p95_ms", "n", "min_ms", "max_ms"[, "mb_per_s", "payload_mib"]}}}. */
+    ObjectNode toJson() {
         ObjectNode root = JSON.createObjectNode();
         for (Samples s : metrics.values()) {
             if (s.n() == 0) {
@@ -92,7 +111,39 @@ final class Results {
                 node.put("payload_mib", s.megabytes());
             }
         }
+        return root;
+    }
+
+    /** Writes these metrics to {@code file}, replacing it. */
+    void writeJson(Path file) {
         try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            JSON.writeValue(file.toFile(), toJson());
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot write " + file, e);
+        }
+    }
+
+    /** Writes these metrics into {@code file} with {@link #mergeInto}. */
+    void mergeJson(Path file) {
+        mergeInto(file, toJson());
+    }
+
+    /**
+     * Writes {@code rows} into the JSON object in {@code file}: rows of the same name are replaced, the others the
+     * file holds are kept. So {@code bin/bench engine} and {@code bin/bench reset} share one results.json, each
+     * rewriting only its own rows.
+     */
+    static void mergeInto(Path file, ObjectNode rows) {
+        try {
+            ObjectNode root = JSON.createObjectNode();
+            if (Files.exists(file)) {
+                JsonNode existing = JSON.readTree(file.toFile());
+                if (existing instanceof ObjectNode object) {
+                    root = object;
+                }
+            }
+            root.setAll(rows);
             Files.createDirectories(file.toAbsolutePath().getParent());
             JSON.writeValue(file.toFile(), root);
         } catch (IOException e) {
@@ -107,7 +158,7 @@ final class Results {
         return millis >= 100 ? String.format("%.0f", millis) : String.format("%.1f", millis);
     }
 
-    private static double round(double value) {
+    static double round(double value) {
         return Math.round(value * 100.0) / 100.0;
     }
 }

@@ -37,6 +37,10 @@ final class Samples {
         millis.add(nanos / 1e6);
     }
 
+    void addAll(Samples other) {
+        millis.addAll(other.millis);
+    }
+
     int n() {
         return millis.size();
     }
