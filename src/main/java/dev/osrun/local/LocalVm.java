@@ -206,7 +206,11 @@ public abstract sealed class LocalVm implements Vm permits LocalLinuxVm, LocalWi
         requireOpen();
         ApiBoundary.call("delete snapshot '" + name + "'", () -> {
             if (clones == null || !clones.deleteParked(machine, name)) {
-                machine.deleteSnapshot(name);
+                try {
+                    machine.deleteSnapshot(name);
+                } catch (SnapshotNotFoundException e) {
+                    throw clones != null ? new SnapshotNotFoundException(name, clones.names(machine)) : e;
+                }
             }
             return null;
         });
