@@ -2,6 +2,7 @@ package dev.osrun.windows;
 
 import dev.osrun.engine.AgentExec;
 import dev.osrun.engine.Command;
+import dev.osrun.engine.ExecFiles;
 import dev.osrun.engine.GuestProfile;
 import dev.osrun.engine.WindowsProfile;
 import org.junit.jupiter.api.BeforeAll;
@@ -52,9 +53,15 @@ class LauncherWineTest {
         if (!Files.exists(job.resolve("in"))) {
             Files.write(job.resolve("in"), new byte[0]);
         }
-        AgentExec exec = WINDOWS.build(command, environment, Optional.empty(), Optional.of(Wine.windowsPath(job)));
+        AgentExec exec = WINDOWS.build(command, environment, Optional.empty(), files(List.of()));
         assertThat(exec.path()).isEqualTo(WindowsProfile.LAUNCHER);
         return exec.args();
+    }
+
+    /** The command's files in {@link #job}, as the engine names them in the guest ({@code in} as stdin). */
+    private ExecFiles files(List<String> remove) {
+        return new ExecFiles("t", Wine.windowsPath(job.resolve("out")), Wine.windowsPath(job.resolve("err")),
+                Optional.of(Wine.windowsPath(job.resolve("in"))), remove);
     }
 
     private Wine.Run runChild(Map<String, String> environment, String... args) throws IOException {
@@ -163,7 +170,7 @@ class LauncherWineTest {
         Path dir = Files.createDirectories(job.resolve("work dir ü"));
         Files.write(job.resolve("in"), new byte[0]);
         AgentExec exec = WINDOWS.build(new Command.Argv(List.of(child)), Map.of("OSRUN_CHILD", "cwd"),
-                Optional.of(Wine.windowsPath(dir)), Optional.of(Wine.windowsPath(job)));
+                Optional.of(Wine.windowsPath(dir)), files(List.of()));
 
         Wine.Run run = Wine.launcher(exec.args(), 60);
 
