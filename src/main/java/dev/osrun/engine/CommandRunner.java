@@ -46,6 +46,7 @@ final class CommandRunner {
     private static final int STDIN_CHUNK = 1024 * 1024;
     private static final String SHARE_STDIN_PREFIX = ".osrun-stdin-";
     private static final Duration KILL_WAIT = Duration.ofSeconds(10);
+    private static final String LAUNCHER_WARNING = "osrun-exec: warning: ";
 
     private final Machine machine;
     private final List<String> removable = new ArrayList<>();
@@ -98,7 +99,7 @@ final class CommandRunner {
             out.finish();
             err.finish();
             // The launcher's own words (it could not create the files, say): only then is anything captured.
-            err.append(text(status.stderr(), charset));
+            err.append(launcherErrors(text(status.stderr(), charset)));
             if (status.stdout() != null && status.stdout().length > 0) {
                 log.debug("The launcher wrote to its own stdout: {}", text(status.stdout(), charset));
             }
@@ -176,6 +177,19 @@ final class CommandRunner {
             return status.exitCode();
         }
         return status.signal() != null ? 128 + status.signal() : -1;
+    }
+
+    /** What the launcher said on its own stderr, less its warnings (logged: they are not the command's output). */
+    private static String launcherErrors(String said) {
+        StringBuilder errors = new StringBuilder();
+        for (String line : said.split("(?<=\n)")) {
+            if (line.startsWith(LAUNCHER_WARNING)) {
+                log.warn("{}", line.strip());
+            } else {
+                errors.append(line);
+            }
+        }
+        return errors.toString();
     }
 
     private static String text(byte[] bytes, Charset charset) {

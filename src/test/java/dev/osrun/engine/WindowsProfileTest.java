@@ -151,7 +151,7 @@ class WindowsProfileTest {
         assertThat(decode(exec.args().get(13))).isEqualTo("=C:=C:\\");
         assertThat(rawLine(exec)).isEqualTo("C:\\tools\\app.exe --flag");
         // Only base64 and a path without spaces travel as plain arguments: the agent's quoting cannot alter them.
-        assertThat(exec.args()).allMatch(arg -> arg.matches("[A-Za-z0-9+/=.\\\\-]*"));
+        assertThat(exec.args()).allMatch(arg -> arg.matches("[A-Za-z0-9+/=.:\\\\-]*"));
     }
 
     @Test

@@ -129,6 +129,27 @@ class LauncherWineTest {
     }
 
     @Test
+    void theLauncherDeletesTheEarlierFilesItIsGivenAndCreatesAMissingOutputDirectory() throws IOException {
+        Path earlierOut = Files.writeString(job.resolve("c0.out"), "already read");
+        Path earlierErr = Files.writeString(job.resolve("c0.err"), "");
+        Path dir = job.resolve("osrun tmp");
+        Files.writeString(job.resolve("in"), "to stdout");
+        ExecFiles files = new ExecFiles("c1", Wine.windowsPath(dir.resolve("c1.out")), Wine.windowsPath(dir.resolve("c1.err")),
+                Optional.of(Wine.windowsPath(job.resolve("in"))),
+                List.of(Wine.windowsPath(earlierOut), Wine.windowsPath(earlierErr), Wine.windowsPath(job.resolve("never"))));
+        AgentExec exec = WINDOWS.build(new Command.Argv(List.of(child)), Map.of("OSRUN_CHILD", "cat"), Optional.empty(), files);
+
+        Wine.Run run = Wine.launcher(exec.args(), 60);
+
+        assertThat(run.exitCode()).as("launcher stderr: %s", run.stderr()).isZero();
+        assertThat(run.stderr()).as("a file that is already gone is no error").isEmpty();
+        assertThat(earlierOut).doesNotExist();
+        assertThat(earlierErr).doesNotExist();
+        assertThat(dir.resolve("c1.out")).hasContent("to stdout");
+        assertThat(dir.resolve("c1.err")).hasContent("done");
+    }
+
+    @Test
     void stdoutAndStderrGivenTheSamePathShareOneFileInOrder() throws IOException {
         Files.writeString(job.resolve("input.txt"), "hello ");
         String merged = Wine.windowsPath(job.resolve("merged.txt"));
