@@ -237,13 +237,14 @@ final class CommandRunner {
     /** Writes stdin to a guest-local file through the agent, in chunks that each stay well within a call's timeout. */
     private void writeGuestFile(String path, byte[] bytes) {
         String directory = path.substring(0, Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')));
-        long handle;
-        try {
-            handle = machine.call("creating " + path, () -> machine.agent().fileOpen(path, "wb"));
-        } catch (dev.osrun.qga.GuestAgentCommandException e) {
+        Long handle = openForWriting(path);
+        if (handle == null) {
             // The directory is made by the first command's launcher; this may be the first command.
             machine.runToCompletion(machine.profile().makeDirectory(directory), KILL_WAIT);
-            handle = machine.call("creating " + path, () -> machine.agent().fileOpen(path, "wb"));
+            handle = openForWriting(path);
+            if (handle == null) {
+                throw new OsrunException("Cannot create " + path + " in the guest for the command's stdin");
+            }
         }
         long h = handle;
         try {
@@ -269,6 +270,18 @@ final class CommandRunner {
         } catch (IOException e) {
             log.warn("Could not delete {}: {}", root, e.toString());
         }
+    }
+
+    /** The handle, or null when the guest refuses (answered inside the call, so that no crash check waits). */
+    private Long openForWriting(String path) {
+        return machine.call("creating " + path, () -> {
+            try {
+                return machine.agent().fileOpen(path, "wb");
+            } catch (dev.osrun.qga.GuestAgentCommandException e) {
+                log.debug("Cannot create {} yet: {}", path, e.getMessage());
+                return null;
+            }
+        });
     }
 
     // ---- deleting the files of earlier commands ---------------------------------------------------------------

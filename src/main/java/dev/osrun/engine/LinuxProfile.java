@@ -54,8 +54,9 @@ public final class LinuxProfile implements GuestProfile {
      */
     private static final String KILL = String.join("\n",
             "kill -KILL \"$1\" 2>/dev/null; n=0",
-            // grep's status is 2 when a process vanished between the glob and the read: only its output counts.
-            "while [ $n -lt 20 ]; do p=$(grep -l -F \"$2=$3\" /proc/[0-9]*/environ 2>/dev/null); [ -n \"$p\" ] || break",
+            // -z: an environ file is NUL-separated (-F alone would stop at its first NUL). grep's status is 2 when a
+            // process vanished between the glob and the read: only its output counts.
+            "while [ $n -lt 20 ]; do p=$(grep -l -z -x -F \"$2=$3\" /proc/[0-9]*/environ 2>/dev/null); [ -n \"$p\" ] || break",
             "  for f in $p; do f=${f#/proc/}; kill -KILL \"${f%/environ}\" 2>/dev/null; done; n=$((n + 1))",
             "done; true");
 

@@ -93,16 +93,19 @@ final class OutputTail {
         if (handle != null) {
             return true;
         }
-        try {
-            handle = machine.call("opening " + path, () -> machine.agent().fileOpen(path, "r"));
-            return true;
-        } catch (GuestAgentCommandException e) {
-            // Not created yet (the launcher has not run so far), or never (it failed before: it says so on stderr).
-            if (last) {
-                log.debug("No output file {}: {}", path, e.getMessage());
+        // A refusal is answered inside the call: Machine.call would first wait for QEMU to exit, as after a crash.
+        handle = machine.call("opening " + path, () -> {
+            try {
+                return machine.agent().fileOpen(path, "r");
+            } catch (GuestAgentCommandException e) {
+                // Not created yet (the launcher has not run so far), or never (it failed before: it says so on stderr).
+                if (last) {
+                    log.debug("No output file {}: {}", path, e.getMessage());
+                }
+                return null;
             }
-            return false;
-        }
+        });
+        return handle != null;
     }
 
     private FileChunk readOnce() {
