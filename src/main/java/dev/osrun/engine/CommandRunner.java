@@ -66,9 +66,9 @@ final class CommandRunner {
         List<String> remove = takeRemovable();
         try {
             ExecFiles files = new ExecFiles(id, prefix + ".out", prefix + ".err", stdin.guestPath(), remove);
-            AgentExec exec = profile.build(command, options.environment(), options.workingDirectory(), files);
             long pid;
             try {
+                AgentExec exec = profile.build(command, options.environment(), options.workingDirectory(), files);
                 pid = machine.startProcess(exec, stdin.inline(), true);
             } catch (RuntimeException e) {
                 giveBack(remove);
