@@ -96,14 +96,24 @@ final class CommandRunner {
                 }
                 throw new ExecTimeoutException(command.describe(), options.timeout(), out.text(), err.text());
             }
-            out.finish();
-            err.finish();
+            GuestProfile.OutputHint hint = profile.outputHint(status.exitCode(), status.signal());
+            if (hint == GuestProfile.OutputHint.NONE) {
+                out.finishIfOpen();
+            } else {
+                out.finish();
+            }
+            if (hint == GuestProfile.OutputHint.UNKNOWN) {
+                err.finish();
+            } else {
+                err.finishIfOpen();
+            }
+            int exitCode = hint == GuestProfile.OutputHint.UNKNOWN ? exitCode(status) : 0;
             // The launcher's own words (it could not create the files, say): only then is anything captured.
             err.append(launcherErrors(text(status.stderr(), charset)));
             if (status.stdout() != null && status.stdout().length > 0) {
                 log.debug("The launcher wrote to its own stdout: {}", text(status.stdout(), charset));
             }
-            return new ExecResult(exitCode(status), out.text(), err.text(), Duration.ofNanos(System.nanoTime() - started),
+            return new ExecResult(exitCode, out.text(), err.text(), Duration.ofNanos(System.nanoTime() - started),
                     out.truncated() || err.truncated());
         } finally {
             stdin.deleteHostFile();

@@ -27,6 +27,24 @@ public interface GuestProfile {
      */
     AgentExec build(Command command, Map<String, String> environment, Optional<String> workingDirectory, ExecFiles files);
 
+    /** What the launcher's way of ending says about the command's output files (see {@link #outputHint}). */
+    enum OutputHint {
+        /** Nothing: read both files; the exit code is the launcher's. */
+        UNKNOWN,
+        /** The command exited 0 and wrote to stdout only: stderr need not be read. */
+        STDOUT_ONLY,
+        /** The command exited 0 and wrote nothing: neither file need be read. */
+        NONE
+    }
+
+    /**
+     * What the launcher's exit code or signal says about the output files; for {@code STDOUT_ONLY} and
+     * {@code NONE} the command's exit code was 0.
+     */
+    default OutputHint outputHint(Integer exitCode, Integer signal) {
+        return OutputHint.UNKNOWN;
+    }
+
     /**
      * The guest path prefix of the output files of command {@code id} (the engine appends {@code .out}, {@code .err}
      * and {@code .in}): a guest-local directory the launcher creates when it is missing.

@@ -32,6 +32,13 @@ public final class LinuxProfile implements GuestProfile {
             List.of("PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "LANG=C.UTF-8");
 
     /*
+     * The command runs inside this shell: a shell line is evaluated by it, a program is its child (busybox applets
+     * such as true or echo run inside it). Afterwards, a command that succeeded without a word on stderr ends the
+     * shell by a signal that says whether stdout is empty, so that the engine need not open files it would find
+     * empty (each agent file call costs about as much as a guest-exec-status); any other ending (a failure, a
+     * line that calls exit or exec, a trap of its own) leaves the engine to read both files. Nothing holds the
+     * agent's pipes: stdout and stderr are redirected for good before the command starts.
+     *
      * $1 the output file prefix, $2 the stdin file (or empty), $3 the working directory (or empty), $4 files to
      * delete (space-separated paths the engine made, free of blanks and glob characters; or empty), $5 "s" for a
      * shell line in $6, else the program and its arguments follow. The user's words travel as positional
@@ -45,8 +52,17 @@ public final class LinuxProfile implements GuestProfile {
             "exec >\"$osrun_p.out\" 2>\"$osrun_p.err\" || exit 125",
             "if [ -n \"$osrun_i\" ]; then exec <\"$osrun_i\" || exit 125; fi",
             "if [ -n \"$osrun_w\" ]; then cd -- \"$osrun_w\" || exit 126; fi",
-            "if [ \"$osrun_m\" = s ]; then osrun_l=$1; shift; unset osrun_p osrun_i osrun_w osrun_r osrun_m; eval \"$osrun_l\"",
-            "else unset osrun_p osrun_i osrun_w osrun_r osrun_m; exec \"$@\"; fi");
+            "if [ \"$osrun_m\" = s ]; then osrun_l=$1; shift; unset osrun_i osrun_w osrun_r osrun_m; eval \"$osrun_l\"",
+            "else unset osrun_i osrun_w osrun_r osrun_m; \"$@\"; fi",
+            "osrun_r=$?",
+            "if [ $osrun_r -eq 0 ] && [ ! -s \"$osrun_p.err\" ]; then",
+            "  if [ -s \"$osrun_p.out\" ]; then kill -s USR1 $$; else kill -s USR2 $$; fi",
+            "fi; exit $osrun_r");
+
+    /** How the wrapper says "exit code 0, nothing on stderr, something on stdout": it ends by SIGUSR1. */
+    static final int SIGNAL_STDOUT_ONLY = 10;
+    /** How the wrapper says "exit code 0, no output at all": it ends by SIGUSR2. */
+    static final int SIGNAL_NO_OUTPUT = 12;
 
     /*
      * Kills the launcher, then, until none is left (at most 20 rounds, for processes forked meanwhile), every
@@ -95,6 +111,17 @@ public final class LinuxProfile implements GuestProfile {
         env.removeIf(entry -> entry.startsWith(EXEC_ID_VARIABLE + "="));
         env.add(EXEC_ID_VARIABLE + "=" + execId);
         return env;
+    }
+
+    @Override
+    public OutputHint outputHint(Integer exitCode, Integer signal) {
+        if (exitCode == null && signal != null && signal == SIGNAL_NO_OUTPUT) {
+            return OutputHint.NONE;
+        }
+        if (exitCode == null && signal != null && signal == SIGNAL_STDOUT_ONLY) {
+            return OutputHint.STDOUT_ONLY;
+        }
+        return OutputHint.UNKNOWN;
     }
 
     @Override

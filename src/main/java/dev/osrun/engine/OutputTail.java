@@ -80,6 +80,18 @@ final class OutputTail {
         emit();
     }
 
+    /**
+     * Like {@link #finish()} when the file was opened while the command ran; else nothing (the launcher said the
+     * file is empty, so it is not opened at all).
+     */
+    void finishIfOpen() {
+        if (handle != null) {
+            finish();
+        } else {
+            finished = true;
+        }
+    }
+
     /** Closes the file if it is open, without reading on (the command failed on the host side). */
     void closeQuietly(RuntimeException cause) {
         try {
