@@ -178,11 +178,11 @@ public final class EngineBench {
             int n = Bench.n("exec", 50);
             String execName = share ? "exec_roundtrip" : "exec_roundtrip_agent_capture";
             String execWhat = share
-                    ? "exec(\"true\") through LocalVm, output via share job dir (the default mode)"
-                    : "exec(\"true\") through LocalVm without share, output captured by the agent";
+                    ? "exec(\"true\") through LocalVm, share mounted (output via guest-local files)"
+                    : "exec(\"true\") through LocalVm without share (output via guest-local files)";
             // Alternated, so that neither pays alone for what the guest still does after the restore.
             Samples argv = results.metric(execName, execWhat);
-            Samples shell = results.metric("exec_shell_" + mode, "shell(\"true\") (/bin/sh -c) through LocalVm, " + mode + " capture");
+            Samples shell = results.metric("exec_shell_" + mode, "shell(\"true\") through LocalVm, " + mode + (share ? " mounted" : " only"));
             for (int i = 0; i < 5; i++) {
                 requireSuccess(vm.exec("true"));
                 requireSuccess(vm.shell("true"));
