@@ -48,7 +48,8 @@ public final class LinuxProfile implements GuestProfile {
     private static final String WRAPPER = String.join("\n",
             "osrun_p=$1 osrun_i=$2 osrun_w=$3 osrun_r=$4 osrun_m=$5; shift 5",
             "[ -d \"${osrun_p%/*}\" ] || mkdir -p -- \"${osrun_p%/*}\" || exit 125",
-            "[ -z \"$osrun_r\" ] || rm -f -- $osrun_r </dev/null >/dev/null 2>&1 &",
+            // Not "[ -z ] || rm &": the & would fork the whole list, test included, for every command.
+            "if [ -n \"$osrun_r\" ]; then rm -f -- $osrun_r </dev/null >/dev/null 2>&1 & fi",
             "exec >\"$osrun_p.out\" 2>\"$osrun_p.err\" || exit 125",
             "if [ -n \"$osrun_i\" ]; then exec <\"$osrun_i\" || exit 125; fi",
             "if [ -n \"$osrun_w\" ]; then cd -- \"$osrun_w\" || exit 126; fi",
