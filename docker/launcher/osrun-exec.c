@@ -10,11 +10,17 @@
  *   --job-dir PATH    stdin from PATH\in, stdout to PATH\out, stderr to PATH\err (opened relative to PATH, which
  *                     costs one path lookup over SMB instead of three)
  *   --stdin PATH      stdin from PATH            --stdout PATH   stdout to PATH (truncated)
- *   --stderr PATH     stderr to PATH (truncated; the same path as --stdout merges both into one file)
+ *   --stderr PATH     stderr to PATH (truncated; the same path as --stdout merges both into one file); a missing
+ *                     parent directory of --stdout or --stderr is created
+ *   --remove PATH     deletes the file PATH before anything else (repeatable; a missing file is no error): the
+ *                     engine hands over the output files of earlier commands, which it has read
  *   --cwd B64         the command's working directory
  *   --env B64         adds or replaces one variable, "NAME=VALUE" (repeatable)
  *   --timeout-ms N    after N milliseconds the whole process tree is killed and the exit code is 124
- * Streams that are not redirected are inherited from the launcher.
+ * Streams that are not redirected are inherited from the launcher. The launcher's own standard handles (the guest
+ * agent's capture pipes) are never inherited by the command when they are redirected: a process the command leaves
+ * running must not hold the agent's pipes open, or the agent would report the command finished only when that
+ * process ends.
  *
  *   osrun-exec.exe --copy FROM_B64 TO_B64
  *
@@ -49,6 +55,7 @@
 #define EXIT_NOT_FOUND 127
 #define MAX_COMMAND_LINE 32767
 #define MAX_ENV 64
+#define MAX_REMOVE 256
 
 static HANDLE error_out = INVALID_HANDLE_VALUE;
 static int usage(const wchar_t *problem);
@@ -146,6 +153,37 @@ static HANDLE open_file(const wchar_t *path, BOOL for_reading) {
     return CreateFileW(path, for_reading ? GENERIC_READ : GENERIC_WRITE,
                        FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, &inheritable,
                        for_reading ? OPEN_EXISTING : CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+}
+
+static BOOL make_directories(const wchar_t *path);
+
+/* Opens an output file, creating its missing parent directory first when that is what failed. */
+static HANDLE open_output(const wchar_t *path) {
+    HANDLE handle = open_file(path, FALSE);
+    if (handle == INVALID_HANDLE_VALUE && GetLastError() == ERROR_PATH_NOT_FOUND) {
+        wchar_t *parent = _wcsdup(path);
+        wchar_t *slash = parent ? wcsrchr(parent, L'\\') : NULL;
+        wchar_t *other = parent ? wcsrchr(parent, L'/') : NULL;
+        if (other > slash) {
+            slash = other;
+        }
+        if (slash != NULL && slash > parent && slash[-1] != L':') {
+            *slash = 0;
+            if (make_directories(parent)) {
+                handle = open_file(path, FALSE);
+            }
+        }
+        free(parent);
+    }
+    return handle;
+}
+
+/* Keeps one of the launcher's own standard handles from being inherited by the command. */
+static void keep_own(DWORD which) {
+    HANDLE handle = GetStdHandle(which);
+    if (handle != NULL && handle != INVALID_HANDLE_VALUE) {
+        SetHandleInformation(handle, HANDLE_FLAG_INHERIT, 0);
+    }
 }
 
 /* Makes a standard handle inheritable (the child gets it through STARTF_USESTDHANDLES). */
@@ -292,7 +330,7 @@ static int copy_command(const wchar_t *encoded_from, const wchar_t *encoded_to) 
 static int usage(const wchar_t *problem) {
     wchar_t message[1024];
     _snwprintf(message, 1023, L"%ls. Usage: osrun-exec.exe [--job-dir PATH | --stdin PATH --stdout PATH --stderr PATH] "
-               L"[--cwd B64] [--env B64]... [--timeout-ms N] [--] COMMAND_LINE_BASE64, or osrun-exec.exe --copy FROM_B64 TO_B64 "
+               L"[--remove PATH]... [--cwd B64] [--env B64]... [--timeout-ms N] [--] COMMAND_LINE_BASE64, or osrun-exec.exe --copy FROM_B64 TO_B64 "
                L"(base64 of UTF-16LE)", problem);
     message[1023] = 0;
     report(message, 0);
@@ -305,6 +343,8 @@ int wmain(int argc, wchar_t **argv) {
     }
     const wchar_t *job_dir = NULL, *stdin_path = NULL, *stdout_path = NULL, *stderr_path = NULL;
     const wchar_t *encoded_line = NULL;
+    const wchar_t *remove[MAX_REMOVE];
+    int remove_count = 0;
     wchar_t *cwd = NULL;
     wchar_t *env[MAX_ENV];
     int env_count = 0;
@@ -327,6 +367,11 @@ int wmain(int argc, wchar_t **argv) {
             stdout_path = argv[++i];
         } else if (wcscmp(arg, L"--stderr") == 0 && has_value) {
             stderr_path = argv[++i];
+        } else if (wcscmp(arg, L"--remove") == 0 && has_value) {
+            if (remove_count == MAX_REMOVE) {
+                return usage(L"too many --remove options (at most 256)");
+            }
+            remove[remove_count++] = argv[++i];
         } else if (wcscmp(arg, L"--cwd") == 0 && has_value) {
             cwd = decode_utf16(argv[++i]);
             if (cwd == NULL) {
@@ -372,6 +417,16 @@ int wmain(int argc, wchar_t **argv) {
         return EXIT_SETUP;
     }
 
+    for (int i = 0; i < remove_count; i++) {
+        if (!DeleteFileW(remove[i]) && GetLastError() != ERROR_FILE_NOT_FOUND && GetLastError() != ERROR_PATH_NOT_FOUND) {
+            /* Not fatal: the command must run all the same; the file stays until a later attempt or the VM's end. */
+            wchar_t message[1200];
+            _snwprintf(message, 1199, L"warning: cannot delete %ls", remove[i]);
+            message[1199] = 0;
+            report(message, GetLastError());
+        }
+    }
+
     HANDLE in = INVALID_HANDLE_VALUE, out = INVALID_HANDLE_VALUE, err = INVALID_HANDLE_VALUE;
     if (job_dir != NULL) {
         wchar_t original[MAX_PATH * 4];
@@ -396,7 +451,7 @@ int wmain(int argc, wchar_t **argv) {
         }
     } else {
         if (stderr_path != NULL && (stdout_path == NULL || wcscmp(stderr_path, stdout_path) != 0)) {
-            err = open_file(stderr_path, FALSE);
+            err = open_output(stderr_path);
             if (err == INVALID_HANDLE_VALUE) {
                 report(L"cannot open the --stderr file", GetLastError());
                 return EXIT_SETUP;
@@ -404,7 +459,7 @@ int wmain(int argc, wchar_t **argv) {
             error_out = err;
         }
         if (stdout_path != NULL) {
-            out = open_file(stdout_path, FALSE);
+            out = open_output(stdout_path);
             if (out == INVALID_HANDLE_VALUE) {
                 report(L"cannot open the --stdout file", GetLastError());
                 return EXIT_SETUP;
@@ -422,9 +477,9 @@ int wmain(int argc, wchar_t **argv) {
             }
         }
     }
-    if (in == INVALID_HANDLE_VALUE) in = inherited_std(STD_INPUT_HANDLE);
-    if (out == INVALID_HANDLE_VALUE) out = inherited_std(STD_OUTPUT_HANDLE);
-    if (err == INVALID_HANDLE_VALUE) err = inherited_std(STD_ERROR_HANDLE);
+    if (in == INVALID_HANDLE_VALUE) in = inherited_std(STD_INPUT_HANDLE); else keep_own(STD_INPUT_HANDLE);
+    if (out == INVALID_HANDLE_VALUE) out = inherited_std(STD_OUTPUT_HANDLE); else keep_own(STD_OUTPUT_HANDLE);
+    if (err == INVALID_HANDLE_VALUE) err = inherited_std(STD_ERROR_HANDLE); else keep_own(STD_ERROR_HANDLE);
 
     for (int i = 0; i < env_count; i++) {
         wchar_t *equals = wcschr(env[i] + 1, L'=');

@@ -3,13 +3,12 @@ package dev.osrun.engine;
 import dev.osrun.GuestOs;
 
 import java.nio.charset.Charset;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * What differs between guest operating systems: how a command becomes a guest-exec call, where the share is,
- * how files are copied, how a process tree is killed and how output is decoded.
+ * What differs between guest operating systems: how a command becomes a guest-exec call, where its output files
+ * and the share are, how files are copied, how a process tree is killed and how output is decoded.
  */
 public interface GuestProfile {
 
@@ -17,23 +16,55 @@ public interface GuestProfile {
     GuestOs os();
 
     /**
-     * Builds the guest-exec call that runs {@code command}.
+     * Builds the guest-exec call that runs {@code command} with its streams on the guest-local {@code files}. The
+     * call is made with the agent capturing output: the launcher's own stdout and stderr carry only its setup
+     * errors (the command's go to the files).
      *
      * @param environment      variables to add to the guest's environment
      * @param workingDirectory the guest directory to start in, if any
-     * @param jobDir           when present, the guest path of a share directory holding {@code in}; the command's
-     *                         stdin is read from {@code in} and its stdout and stderr written to {@code out} and
-     *                         {@code err} there. When absent, the agent pipes them itself.
+     * @param files            where stdout and stderr go, where stdin comes from, what to delete first
      * @throws IllegalArgumentException when this guest cannot run that kind of command
      */
-    AgentExec build(Command command, Map<String, String> environment, Optional<String> workingDirectory,
-                    Optional<String> jobDir);
+    AgentExec build(Command command, Map<String, String> environment, Optional<String> workingDirectory, ExecFiles files);
+
+    /** What the launcher's way of ending says about the command's output files (see {@link #outputHint}). */
+    enum OutputHint {
+        /** Nothing: read both files; the exit code is the launcher's. */
+        UNKNOWN,
+        /** The command exited 0 and wrote to stdout only: stderr need not be read. */
+        STDOUT_ONLY,
+        /** The command exited 0 and wrote nothing: neither file need be read. */
+        NONE
+    }
+
+    /**
+     * What the launcher's exit code or signal says about the output files; for {@code STDOUT_ONLY} and
+     * {@code NONE} the command's exit code was 0.
+     */
+    default OutputHint outputHint(Integer exitCode, Integer signal) {
+        return OutputHint.UNKNOWN;
+    }
+
+    /**
+     * The guest path prefix of the output files of command {@code id} (the engine appends {@code .out}, {@code .err}
+     * and {@code .in}): a guest-local directory the launcher creates when it is missing.
+     */
+    String execFilePrefix(String id);
+
+    /**
+     * How many commands' files the engine collects before it asks the next launcher to delete them: 1 where
+     * deleting costs the launcher nothing, more where it costs a process.
+     */
+    int removalBatch();
+
+    /** The program that creates directory {@code path} and its missing parents (nothing when it exists). */
+    AgentExec makeDirectory(String path);
 
     /** The guest path of {@code relative} (slash-separated) inside the share. */
     String sharePath(String relative);
 
-    /** The program that kills process {@code pid} and all its descendants. */
-    AgentExec killTree(long pid);
+    /** The program that kills process {@code pid}, started for command {@code execId}, and all its descendants. */
+    AgentExec killTree(long pid, String execId);
 
     /**
      * The program that copies the file or tree {@code from} to {@code to} as {@code cp -R} does, creating parents:

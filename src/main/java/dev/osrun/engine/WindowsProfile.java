@@ -20,8 +20,11 @@ import java.util.Optional;
  *   <li>argv commands are joined with the quoting rules of {@code CommandLineToArgvW} and the C runtime;</li>
  *   <li>PowerShell scripts run as {@code powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass
  *       -EncodedCommand <base64 of UTF-16LE>};</li>
- *   <li>the launcher redirects stdin, stdout and stderr to the job directory's files, sets the environment and
- *       the working directory (both passed base64-encoded too), and exits with the command's code.</li>
+ *   <li>the launcher deletes the files of earlier commands it is given ({@code --remove}), redirects stdout and
+ *       stderr to guest-local files under {@link #EXEC_DIR} (creating it), stdin from a file when one is given,
+ *       sets the environment and the working directory (both passed base64-encoded too), and exits with the
+ *       command's code. Its own standard handles (the agent's pipes) are not inherited by the command, so a
+ *       process the command leaves running never holds the agent's capture open.</li>
  * </ul>
  * Files are copied by the launcher too ({@code --copy}). The share is {@code \\10.0.2.4\qemu}. A process tree is
  * killed with {@code taskkill /T /F} on the launcher: its job object then closes and takes every process the
@@ -35,6 +38,9 @@ public final class WindowsProfile implements GuestProfile {
 
     /** The share as Windows sees it. */
     public static final String SHARE_UNC = "\\\\10.0.2.4\\qemu";
+
+    /** The directory of the commands' output files (the launcher creates it when it is missing). */
+    public static final String EXEC_DIR = "C:\\osrun\\tmp";
 
     /** Where provisioning puts the launcher in the guest ({@code win11-init/README.md}). */
     public static final String LAUNCHER = "C:\\osrun\\osrun-exec.exe";
@@ -52,12 +58,16 @@ public final class WindowsProfile implements GuestProfile {
 
     @Override
     public AgentExec build(Command command, Map<String, String> environment, Optional<String> workingDirectory,
-                           Optional<String> jobDir) {
-        List<String> args = new ArrayList<>();
-        jobDir.ifPresent(dir -> {
-            args.add("--job-dir");
-            args.add(dir);
+                           ExecFiles files) {
+        List<String> args = new ArrayList<>(List.of("--stdout", files.stdout(), "--stderr", files.stderr()));
+        files.stdin().ifPresent(path -> {
+            args.add("--stdin");
+            args.add(path);
         });
+        for (String path : files.remove()) {
+            args.add("--remove");
+            args.add(path);
+        }
         workingDirectory.ifPresent(dir -> {
             args.add("--cwd");
             args.add(encode(dir));
@@ -173,12 +183,32 @@ public final class WindowsProfile implements GuestProfile {
     }
 
     @Override
+    public String execFilePrefix(String id) {
+        return EXEC_DIR + "\\" + id;
+    }
+
+    /** One: the launcher deletes files itself, without a process of its own. */
+    @Override
+    public int removalBatch() {
+        return 1;
+    }
+
+    @Override
+    public AgentExec makeDirectory(String path) {
+        if (path.isEmpty() || path.indexOf('"') >= 0 || path.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("'" + path + "' cannot be a Windows directory: it must be non-empty "
+                    + "and cannot contain a double quote or NUL");
+        }
+        return new AgentExec("cmd.exe", List.of("/d", "/c", "if not exist \"" + path + "\" mkdir \"" + path + "\""), null);
+    }
+
+    @Override
     public String sharePath(String relative) {
         return SHARE_UNC + "\\" + relative.replace('/', '\\');
     }
 
     @Override
-    public AgentExec killTree(long pid) {
+    public AgentExec killTree(long pid, String execId) {
         return new AgentExec("taskkill.exe", List.of("/F", "/T", "/PID", Long.toString(pid)), null);
     }
 

@@ -304,8 +304,8 @@ public abstract sealed class LocalVm implements Vm permits LocalLinuxVm, LocalWi
         public Builder shareDir(Path value) { this.shareDir = value; return this; }
 
         /**
-         * Starts the VM without the SMB share: output then comes back through the guest agent (at exit, at most
-         * 16 MB a stream) and files travel through its file calls (single files only).
+         * Starts the VM without the SMB share: exec works as with it (its output never needs the share), and
+         * files travel through the agent's file calls (single files only).
          */
         public Builder withoutShare() { this.share = false; return this; }
 

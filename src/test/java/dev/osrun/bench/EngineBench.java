@@ -185,8 +185,8 @@ public final class EngineBench {
         String mode = share ? "share" : "agent";
         String execName = share ? "exec_roundtrip" : "exec_roundtrip_agent_capture";
         String execWhat = share
-                ? "exec(\"true\") through LocalVm, output via share job dir (the default mode)"
-                : "exec(\"true\") through LocalVm without share, output captured by the agent";
+                ? "exec(\"true\") through LocalVm, share mounted (output via guest-local files)"
+                : "exec(\"true\") through LocalVm without share (output via guest-local files)";
         // Alternated, so that neither pays alone for what the guest still does after the restore.
         Samples argv = results.metric(execName, execWhat);
         Samples shell = results.metric("exec_shell_" + mode, "shell(\"true\") (/bin/sh -c) through LocalVm, " + mode + " capture");
@@ -215,7 +215,11 @@ public final class EngineBench {
             builder.withoutShare();
         }
         try (LocalVm vm = builder.start()) {
-            engineExec(results, vm, share, Bench.n("exec", 50));
+            int n = Bench.n("exec", 50);
+            engineExec(results, vm, share, n);
+            if (share) {
+                engineAgainstBare(vm, n);
+            }
 
             Samples restore = results.metric(share ? "restore_inplace" : "restore_inplace_noshare",
                     "restoreSnapshot (loadvm, resync, clock" + (share ? ", share remount" : "") + ") + first exec(\"true\")");
@@ -233,6 +237,57 @@ public final class EngineBench {
             Bench.progress(restore.metric() + ": p50 " + Results.format(restore.percentile(50)) + " ms");
 
             files(vm, mode, share ? 5 : 2);
+        }
+    }
+
+    /**
+     * The engine's exec against the bare protocol on the same VM and agent connection, alternated sample by sample:
+     * {@code exec("true")} through {@code LocalVm} against {@code guest-exec} of {@code true} (agent capture) and
+     * {@code guest-exec-status} polled with the engine's backoff; the same for a command with output.
+     */
+    private void engineAgainstBare(LocalVm vm, int n) {
+        Samples engine = results.metric("exec_engine", "exec(\"true\") through LocalVm (output via guest-local files)");
+        Samples bare = results.metric("exec_bare", "bare guest-exec true (capture-output) + guest-exec-status, backoff 1 to 20ms, same VM");
+        Samples engineEcho = results.metric("exec_engine_echo", "exec(\"echo\", \"hello\") through LocalVm, stdout read back");
+        Samples bareEcho = results.metric("exec_bare_echo", "bare guest-exec echo hello (capture-output), same VM");
+        dev.osrun.qga.GuestAgentClient agent = vm.machine().agent();
+        for (int i = 0; i < n + 5; i++) {
+            long t0 = System.nanoTime();
+            requireSuccess(vm.exec("true"));
+            long t1 = System.nanoTime();
+            requireSuccess(bareExec(agent, "true"));
+            long t2 = System.nanoTime();
+            ExecResult echo = vm.exec("echo", "hello");
+            long t3 = System.nanoTime();
+            GuestExecStatus bareOut = bareExec(agent, "echo", "hello");
+            long t4 = System.nanoTime();
+            if (!echo.stdout().equals("hello\n") || !new String(bareOut.stdout(), StandardCharsets.UTF_8).equals("hello\n")) {
+                throw new IllegalStateException("echo hello printed '" + echo.stdout() + "'");
+            }
+            if (i >= 5) {
+                engine.add(t1 - t0);
+                bare.add(t2 - t1);
+                engineEcho.add(t3 - t2);
+                bareEcho.add(t4 - t3);
+            }
+        }
+        Bench.progress("exec_engine: p50 " + Results.format(engine.percentile(50)) + " ms against exec_bare "
+                + Results.format(bare.percentile(50)) + " ms (" + String.format("%.2f", engine.percentile(50) / bare.percentile(50))
+                + "x); with output " + Results.format(engineEcho.percentile(50)) + " against "
+                + Results.format(bareEcho.percentile(50)) + " ms");
+    }
+
+    /** guest-exec with capture-output, then guest-exec-status polled as the engine polls (1 ms doubling to 20 ms). */
+    private static GuestExecStatus bareExec(dev.osrun.qga.GuestAgentClient agent, String path, String... args) {
+        long pid = agent.exec(new dev.osrun.qga.GuestExecRequest(path, List.of(args), null, null, true));
+        long pause = 1_000_000;
+        while (true) {
+            GuestExecStatus status = agent.execStatus(pid);
+            if (status.exited()) {
+                return status;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(pause);
+            pause = Math.min(20_000_000, pause * 2);
         }
     }
 

@@ -30,7 +30,12 @@ class WindowsProfileTest {
     }
 
     private AgentExec build(Command command) {
-        return windows.build(command, Map.of(), Optional.empty(), Optional.empty());
+        return windows.build(command, Map.of(), Optional.empty(), files("c1", List.of()));
+    }
+
+    private ExecFiles files(String id, List<String> remove) {
+        String prefix = windows.execFilePrefix(id);
+        return new ExecFiles(id, prefix + ".out", prefix + ".err", Optional.empty(), remove);
     }
 
     /**
@@ -127,30 +132,32 @@ class WindowsProfileTest {
     }
 
     @Test
-    void jobDirectoryWorkingDirectoryAndEnvironmentGoToTheLauncherAsOptions() {
+    void outputFilesRemovalsWorkingDirectoryAndEnvironmentGoToTheLauncherAsOptions() {
         Map<String, String> environment = new LinkedHashMap<>();
         environment.put("GREETING", "hello 'world' \"x\" ü");
         environment.put("=C:", "C:\\");
         AgentExec exec = windows.build(new Command.Argv(List.of("C:\\tools\\app.exe", "--flag")), environment,
-                Optional.of("C:\\work dir"), Optional.of("\\\\10.0.2.4\\qemu\\.osrun-job-1"));
+                Optional.of("C:\\work dir"), files("c2", List.of("C:\\osrun\\tmp\\c1.out", "C:\\osrun\\tmp\\c1.err")));
 
         assertThat(exec.env()).isNull();
-        assertThat(exec.args()).hasSize(10);
-        assertThat(exec.args().subList(0, 2)).containsExactly("--job-dir", "\\\\10.0.2.4\\qemu\\.osrun-job-1");
-        assertThat(exec.args().get(2)).isEqualTo("--cwd");
-        assertThat(decode(exec.args().get(3))).isEqualTo("C:\\work dir");
-        assertThat(exec.args().get(4)).isEqualTo("--env");
-        assertThat(decode(exec.args().get(5))).isEqualTo("GREETING=hello 'world' \"x\" ü");
-        assertThat(decode(exec.args().get(7))).isEqualTo("=C:=C:\\");
+        assertThat(exec.args()).hasSize(16);
+        assertThat(exec.args().subList(0, 8)).containsExactly("--stdout", "C:\\osrun\\tmp\\c2.out",
+                "--stderr", "C:\\osrun\\tmp\\c2.err", "--remove", "C:\\osrun\\tmp\\c1.out",
+                "--remove", "C:\\osrun\\tmp\\c1.err");
+        assertThat(exec.args().get(8)).isEqualTo("--cwd");
+        assertThat(decode(exec.args().get(9))).isEqualTo("C:\\work dir");
+        assertThat(exec.args().get(10)).isEqualTo("--env");
+        assertThat(decode(exec.args().get(11))).isEqualTo("GREETING=hello 'world' \"x\" ü");
+        assertThat(decode(exec.args().get(13))).isEqualTo("=C:=C:\\");
         assertThat(rawLine(exec)).isEqualTo("C:\\tools\\app.exe --flag");
         // Only base64 and a path without spaces travel as plain arguments: the agent's quoting cannot alter them.
-        assertThat(exec.args()).allMatch(arg -> arg.matches("[A-Za-z0-9+/=.\\\\-]*"));
+        assertThat(exec.args()).allMatch(arg -> arg.matches("[A-Za-z0-9+/=.:\\\\-]*"));
     }
 
     @Test
     void anEnvironmentNameWithAnEqualsSignIsRefused() {
         assertThatThrownBy(() -> windows.build(new Command.Argv(List.of("x.exe")), Map.of("A=B", "c"),
-                Optional.empty(), Optional.empty()))
+                Optional.empty(), files("c3", List.of())))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'A=B' cannot be set on Windows");
     }
@@ -177,7 +184,7 @@ class WindowsProfileTest {
     @Test
     void shareKillAndCopyUseWindowsTools() {
         assertThat(windows.sharePath(".osrun/xfer/1/payload")).isEqualTo("\\\\10.0.2.4\\qemu\\.osrun\\xfer\\1\\payload");
-        assertThat(windows.killTree(42)).isEqualTo(new AgentExec("taskkill.exe", List.of("/F", "/T", "/PID", "42"), null));
+        assertThat(windows.killTree(42, "c4")).isEqualTo(new AgentExec("taskkill.exe", List.of("/F", "/T", "/PID", "42"), null));
         AgentExec copy = windows.copy("\\\\10.0.2.4\\qemu\\a", "C:\\it's ü");
         assertThat(copy.path()).isEqualTo("C:\\osrun\\osrun-exec.exe");
         assertThat(copy.args()).hasSize(3).first().isEqualTo("--copy");

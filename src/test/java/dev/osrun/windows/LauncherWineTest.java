@@ -2,6 +2,7 @@ package dev.osrun.windows;
 
 import dev.osrun.engine.AgentExec;
 import dev.osrun.engine.Command;
+import dev.osrun.engine.ExecFiles;
 import dev.osrun.engine.GuestProfile;
 import dev.osrun.engine.WindowsProfile;
 import org.junit.jupiter.api.BeforeAll;
@@ -52,9 +53,15 @@ class LauncherWineTest {
         if (!Files.exists(job.resolve("in"))) {
             Files.write(job.resolve("in"), new byte[0]);
         }
-        AgentExec exec = WINDOWS.build(command, environment, Optional.empty(), Optional.of(Wine.windowsPath(job)));
+        AgentExec exec = WINDOWS.build(command, environment, Optional.empty(), files(List.of()));
         assertThat(exec.path()).isEqualTo(WindowsProfile.LAUNCHER);
         return exec.args();
+    }
+
+    /** The command's files in {@link #job}, as the engine names them in the guest ({@code in} as stdin). */
+    private ExecFiles files(List<String> remove) {
+        return new ExecFiles("t", Wine.windowsPath(job.resolve("out")), Wine.windowsPath(job.resolve("err")),
+                Optional.of(Wine.windowsPath(job.resolve("in"))), remove);
     }
 
     private Wine.Run runChild(Map<String, String> environment, String... args) throws IOException {
@@ -122,6 +129,27 @@ class LauncherWineTest {
     }
 
     @Test
+    void theLauncherDeletesTheEarlierFilesItIsGivenAndCreatesAMissingOutputDirectory() throws IOException {
+        Path earlierOut = Files.writeString(job.resolve("c0.out"), "already read");
+        Path earlierErr = Files.writeString(job.resolve("c0.err"), "");
+        Path dir = job.resolve("osrun tmp");
+        Files.writeString(job.resolve("in"), "to stdout");
+        ExecFiles files = new ExecFiles("c1", Wine.windowsPath(dir.resolve("c1.out")), Wine.windowsPath(dir.resolve("c1.err")),
+                Optional.of(Wine.windowsPath(job.resolve("in"))),
+                List.of(Wine.windowsPath(earlierOut), Wine.windowsPath(earlierErr), Wine.windowsPath(job.resolve("never"))));
+        AgentExec exec = WINDOWS.build(new Command.Argv(List.of(child)), Map.of("OSRUN_CHILD", "cat"), Optional.empty(), files);
+
+        Wine.Run run = Wine.launcher(exec.args(), 60);
+
+        assertThat(run.exitCode()).as("launcher stderr: %s", run.stderr()).isZero();
+        assertThat(run.stderr()).as("a file that is already gone is no error").isEmpty();
+        assertThat(earlierOut).doesNotExist();
+        assertThat(earlierErr).doesNotExist();
+        assertThat(dir.resolve("c1.out")).hasContent("to stdout");
+        assertThat(dir.resolve("c1.err")).hasContent("done");
+    }
+
+    @Test
     void stdoutAndStderrGivenTheSamePathShareOneFileInOrder() throws IOException {
         Files.writeString(job.resolve("input.txt"), "hello ");
         String merged = Wine.windowsPath(job.resolve("merged.txt"));
@@ -163,7 +191,7 @@ class LauncherWineTest {
         Path dir = Files.createDirectories(job.resolve("work dir ü"));
         Files.write(job.resolve("in"), new byte[0]);
         AgentExec exec = WINDOWS.build(new Command.Argv(List.of(child)), Map.of("OSRUN_CHILD", "cwd"),
-                Optional.of(Wine.windowsPath(dir)), Optional.of(Wine.windowsPath(job)));
+                Optional.of(Wine.windowsPath(dir)), files(List.of()));
 
         Wine.Run run = Wine.launcher(exec.args(), 60);
 
