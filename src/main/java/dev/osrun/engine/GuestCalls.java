@@ -98,16 +98,7 @@ final class GuestCalls {
     /** Sets the guest clock to the host's: after a restore it shows the time the snapshot was taken. */
     void setClock() {
         guard.call("setting the guest clock", false, () -> {
-            try {
-                agent.setTime(Instant.now());
-            } catch (dev.osrun.qga.GuestAgentCommandException e) {
-                if (!e.description().contains("hwclock") && !e.description().contains("hardware clock")) {
-                    throw e;
-                }
-                // A Linux agent sets the system clock first, then runs /sbin/hwclock to copy it to the RTC. A guest
-                // without hwclock (the tiny guest: QEMU's RTC follows the host's clock in every new process
-                // anyway) saves that process start, ~100 ms of every reset under TCG; the clock is set.
-            }
+            agent.setTime(Instant.now());
             return null;
         });
     }
