@@ -58,6 +58,9 @@ final class CommandRunner {
 
     ExecResult run(Command command, ExecOptions options) {
         long started = System.nanoTime();
+        // Output does not need the share, but the command may (\\10.0.2.4\qemu, /mnt/qemu): after a restore it is
+        // mounted in the background, so the first command waits for that mount; later ones find it done.
+        machine.shareMounted();
         GuestProfile profile = machine.profile();
         String id = UUID.randomUUID().toString().replace("-", "");
         String prefix = profile.execFilePrefix(id);
