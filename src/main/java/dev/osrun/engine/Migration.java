@@ -15,7 +15,7 @@ import java.time.Duration;
  * file (so the stream holds no RAM: {@code x-ignore-shared}), loaded into a new process that maps that RAM file.
  * The stream goes through {@code exec:cat}, since QEMU 7.2 has no {@code file:} URI.
  */
-public final class Migration {
+final class Migration {
 
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
@@ -23,13 +23,13 @@ public final class Migration {
     }
 
     /** Leaves RAM held in shared files out of the stream (both sides must say so). */
-    public static void ignoreSharedRam(QmpClient qmp) {
+    static void ignoreSharedRam(QmpClient qmp) {
         ObjectNode capability = JSON.objectNode().put("capability", "x-ignore-shared").put("state", true);
         qmp.execute("migrate-set-capabilities", JSON.objectNode().set("capabilities", JSON.arrayNode().add(capability)));
     }
 
     /** Writes the paused VM's state to {@code file} and waits until QEMU says it is complete. */
-    public static void save(QmpClient qmp, Path file, Duration timeout) {
+    static void save(QmpClient qmp, Path file, Duration timeout) {
         qmp.execute("migrate", JSON.objectNode().put("uri", "exec:cat > " + shellQuote(file)));
         await(qmp, "saving the device state to " + file, timeout);
     }
@@ -38,7 +38,7 @@ public final class Migration {
      * Loads the state in {@code file} into a QEMU started with {@code -incoming defer}, waits until it is in, and
      * lets the guest run.
      */
-    public static void load(QmpClient qmp, Path file, Duration timeout) {
+    static void load(QmpClient qmp, Path file, Duration timeout) {
         qmp.execute("migrate-incoming", JSON.objectNode().put("uri", "exec:cat " + shellQuote(file)));
         await(qmp, "loading the device state from " + file, timeout);
         // The state was saved from a VM that had not run since its snapshot was loaded, so it arrives paused.

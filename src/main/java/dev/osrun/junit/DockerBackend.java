@@ -96,7 +96,7 @@ final class DockerBackend implements VmBackend {
             Map<String, String> logs = new LinkedHashMap<>();
             // The control API serves neither log: they are files of the engine inside the container, read through
             // the Docker API (which also works with a remote engine).
-            logs.put("serial.log", inContainer("tail -n " + LOG_LINES + " /tmp/osrun-vm-*/serial.log"));
+            logs.put("serial.log", inContainer("tail -n " + LOG_LINES + " \"$(ls -t /tmp/osrun-vm-*/clone-*/serial.log /tmp/osrun-vm-*/serial.log 2>/dev/null | head -n 1)\""));
             logs.put("status.log", inContainer("cat /tmp/osrun-vm-*/share/status.txt 2>/dev/null"
                     + " || echo '(the guest wrote no status log)'"));
             logs.put("container.log", tail(container.getLogs()));

@@ -212,7 +212,9 @@ final class Clones implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot move the overlay " + overlay + " into " + spec.runDir(), e);
         }
-        return Machine.start(spec.withLoadSnapshot(name), profile, Duration.ofSeconds(90));
+        // The same RAM backing as the clone that saved the snapshot (the template's file, mapped privately).
+        return Machine.start(spec.withRam(new MachineSpec.RamFile(template.directory().resolve("ram"), false), null, name),
+                profile, Duration.ofSeconds(90));
     }
 
     /** Stops {@code machine}; keeps its overlay (closed) when it holds snapshots, else removes its run directory. */
