@@ -24,7 +24,11 @@ final class Migration {
 
     /** Leaves RAM held in shared files out of the stream (both sides must say so). */
     static void ignoreSharedRam(QmpClient qmp) {
-        ObjectNode capability = JSON.objectNode().put("capability", "x-ignore-shared").put("state", true);
+        setIgnoreShared(qmp, true);
+    }
+
+    private static void setIgnoreShared(QmpClient qmp, boolean on) {
+        ObjectNode capability = JSON.objectNode().put("capability", "x-ignore-shared").put("state", on);
         qmp.execute("migrate-set-capabilities", JSON.objectNode().set("capabilities", JSON.arrayNode().add(capability)));
     }
 
@@ -41,6 +45,9 @@ final class Migration {
     static void load(QmpClient qmp, Path file, Duration timeout) {
         qmp.execute("migrate-incoming", JSON.objectNode().put("uri", "exec:cat " + shellQuote(file)));
         await(qmp, "loading the device state from " + file, timeout);
+        // Snapshots saved in this VM record the capabilities; one saved with it on would not load in another
+        // process (and the RAM, mapped privately, is saved in full either way).
+        setIgnoreShared(qmp, false);
         // The state was saved from a VM that had not run since its snapshot was loaded, so it arrives paused.
         qmp.execute("cont", null);
     }

@@ -59,6 +59,22 @@ class LocalVmStateTest {
     }
 
     @Test
+    void aSnapshotSavedBeforeAResetToTheBaseCanStillBeRestored() {
+        try (LocalVm vm = LocalVm.builder(GuestKind.TINY).start()) {
+            vm.shell("echo kept > /root/state");
+            vm.saveSnapshot("mine");
+            vm.restoreSnapshot("provisioned"); // a new clone: the overlay holding 'mine' is set aside
+            assertThat(vm.shell("cat /root/state 2>/dev/null || echo none").stdout()).isEqualTo("none\n");
+            assertThat(vm.snapshots()).extracting(SnapshotInfo::name).contains("provisioned", "mine");
+            vm.restoreSnapshot("mine");
+            assertThat(vm.shell("cat /root/state").stdout()).isEqualTo("kept\n");
+            vm.restoreSnapshot("provisioned");
+            vm.restoreSnapshot("mine");
+            assertThat(vm.shell("cat /root/state").stdout()).isEqualTo("kept\n");
+        }
+    }
+
+    @Test
     void aDiskOnlySnapshotIsRefusedBeforeQemuTouchesTheVm() {
         try (LocalVm vm = LocalVm.builder(GuestKind.TINY).start()) {
             vm.shell("echo kept > /tmp/state");
