@@ -96,7 +96,10 @@ final class DockerBackend implements VmBackend {
             Map<String, String> logs = new LinkedHashMap<>();
             // The control API serves neither log: they are files of the engine inside the container, read through
             // the Docker API (which also works with a remote engine).
-            logs.put("serial.log", inContainer("tail -n " + LOG_LINES + " \"$(ls -t /tmp/osrun-vm-*/clone-*/serial.log /tmp/osrun-vm-*/serial.log 2>/dev/null | head -n 1)\""));
+            // The consoles of the VM's clones, oldest first (a reset is a new clone with a console of its own).
+            String serial = inContainer("for f in $(ls -tr /tmp/osrun-vm-*/serial.log /tmp/osrun-vm-*/clone-*/serial.log"
+                    + " 2>/dev/null); do cat \"$f\"; done | tail -n " + LOG_LINES);
+            logs.put("serial.log", serial.isBlank() ? LocalBackend.QUIET_CONSOLE : serial);
             logs.put("status.log", inContainer("cat /tmp/osrun-vm-*/share/status.txt 2>/dev/null"
                     + " || echo '(the guest wrote no status log)'"));
             logs.put("container.log", tail(container.getLogs()));

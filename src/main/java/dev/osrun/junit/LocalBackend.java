@@ -98,6 +98,10 @@ final class LocalBackend implements VmBackend {
                 .anyMatch(dir -> Files.isExecutable(Path.of(dir, program)));
     }
 
+    /** What the serial log says when the guest printed nothing since its VM started from a snapshot or template. */
+    static final String QUIET_CONSOLE = "(the guest wrote nothing to its serial console since this VM started from its "
+            + "snapshot; what it printed before is in the run that saved the snapshot)\n";
+
     /** A local VM with its serial log and the status log in its share. */
     private record Started(LocalVm local) implements StartedVm {
 
@@ -114,7 +118,8 @@ final class LocalBackend implements VmBackend {
         @Override
         public Map<String, String> logs() {
             Map<String, String> logs = new LinkedHashMap<>();
-            logs.put("serial.log", local.machine().serialTail(SERIAL_LINES));
+            String serial = local.machine().serialTail(SERIAL_LINES);
+            logs.put("serial.log", serial.isBlank() ? QUIET_CONSOLE : serial);
             logs.put("status.log", statusLog());
             return logs;
         }

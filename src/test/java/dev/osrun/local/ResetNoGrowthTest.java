@@ -32,7 +32,7 @@ class ResetNoGrowthTest {
     @Test
     void fiveHundredResetsLeaveDiskRamFilesThreadsAndOpenFilesWhereTheyBegan() throws IOException {
         try (LocalVm vm = LocalVm.builder(GuestKind.TINY).start()) {
-            for (int i = 0; i < 5; i++) { // warm-up: the first resets start the pool's threads
+            for (int i = 0; i < 20; i++) { // warm-up: the first resets start the pool's threads
                 cycle(vm, i);
             }
             Path vmDir = vm.machine().spec().runDir().getParent();
@@ -47,13 +47,14 @@ class ResetNoGrowthTest {
             await("replaced clones to be gone and the next one up").atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                 Snapshot now = Snapshot.take(vmDir, template);
                 assertThat(now.qemuProcesses).isLessThanOrEqualTo(before.qemuProcesses);
-                assertThat(now.openFiles).isLessThanOrEqualTo(before.openFiles + 5);
+                assertThat(now.openFiles).isLessThanOrEqualTo(before.openFiles + 10);
             });
             Snapshot after = Snapshot.take(vmDir, template);
             log.info("before: {}\nafter:  {}", before, after);
             assertThat(after.templateFiles).as("the template's files (size and time)").isEqualTo(before.templateFiles);
             assertThat(after.vmDirBytes).as("bytes under the VM's run directory").isLessThan(before.vmDirBytes + (4L << 20));
-            assertThat(after.openFiles).as("this JVM's open files").isLessThanOrEqualTo(before.openFiles + 5);
+            assertThat(after.openFiles).as("this JVM's open files (a leak of one a reset would be +" + RESETS + ")")
+                    .isLessThanOrEqualTo(before.openFiles + 10);
             assertThat(after.threads).as("this JVM's threads").isLessThanOrEqualTo(before.threads + 3);
             assertThat(vm.shell("cat /root/written 2>/dev/null || echo none").stdout()).isEqualTo("none\n");
         }
